@@ -1,0 +1,79 @@
+// Helpers shared by the tests: temporary directories and small files.
+#ifndef LINKPAGE_TESTS_TEST_UTIL_H_
+#define LINKPAGE_TESTS_TEST_UTIL_H_
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "config.h"
+
+namespace linkpage::test {
+
+namespace fs = std::filesystem;
+
+// A fresh directory under $TMPDIR, removed with its contents on scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "linkpage-test-XXXXXX")
+                           .string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& rel) const {
+    return path_ + "/" + rel;
+  }
+
+ private:
+  std::string path_;
+};
+
+inline void WriteFile(const std::string& path, const std::string& text) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::string SourceDir() { return LINKPAGE_SOURCE_DIR; }
+
+// Copies the example site (the repository root) into "dir", without out/
+// or the cache.
+inline void CopyExampleSite(const std::string& dir) {
+  for (const char* part : {"site.json", "articles", "link-feeds",
+                           "templates"}) {
+    fs::copy(SourceDir() + "/" + part, dir + "/" + part,
+             fs::copy_options::recursive);
+  }
+}
+
+// An environment holding only "vars".
+inline EnvLookup FakeEnv(std::map<std::string, std::string> vars = {}) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+}  // namespace linkpage::test
+
+#endif  // LINKPAGE_TESTS_TEST_UTIL_H_
