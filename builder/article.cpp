@@ -1,0 +1,59 @@
+#include "article.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <md4c-html.h>
+
+#include "text.h"
+
+namespace linkpage {
+
+namespace {
+
+void Append(const MD_CHAR* text, MD_SIZE size, void* userdata) {
+  static_cast<std::string*>(userdata)->append(text, size);
+}
+
+}  // namespace
+
+bool MarkdownToHtml(std::string_view markdown, std::string* html,
+                    std::string* err) {
+  std::string clean = FixUtf8(markdown);
+  html->clear();
+  html->reserve(clean.size() + clean.size() / 4);
+  int rc = md_html(clean.data(), static_cast<MD_SIZE>(clean.size()), Append,
+                   html, MD_FLAG_NOHTML,
+                   MD_HTML_FLAG_XHTML | MD_HTML_FLAG_SKIP_UTF8_BOM);
+  if (rc != 0) {
+    *err = "the Markdown renderer failed";
+    return false;
+  }
+  return true;
+}
+
+bool LoadArticle(const std::string& path, const std::string& slug,
+                 std::string* html, std::string* err) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *err = "page \"" + slug + "\": cannot read its article " + path + ": " +
+           std::strerror(errno) + "; create the file or fix \"article\" in "
+           "site.json";
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    *err = "page \"" + slug + "\": error reading its article " + path;
+    return false;
+  }
+  if (!MarkdownToHtml(ss.str(), html, err)) {
+    *err = "page \"" + slug + "\": " + path + ": " + *err;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace linkpage

@@ -1,0 +1,301 @@
+#include "build.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <set>
+
+#include "article.h"
+#include "feeds.h"
+#include "fetch.h"
+#include "lock.h"
+#include "match.h"
+#include "publish.h"
+#include "render.h"
+
+namespace linkpage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+int64_t Now(const Options& options) {
+  if (options.now) return *options.now;
+  return static_cast<int64_t>(std::time(nullptr));
+}
+
+std::string OutDir(const Options& options) {
+  return options.out_dir.empty()
+             ? (fs::path(options.site_dir) / "out").string()
+             : options.out_dir;
+}
+
+// Reads and parses every feed. Returns false when a feed that the run
+// cannot do without is unusable (a required feed, or any degraded feed
+// under --strict); "*err" says which.
+bool LoadFeeds(const Site& site, const Options& options, std::ostream& log,
+               Report* report, std::vector<Link>* links, std::string* err) {
+  for (const FeedConfig& feed : site.feeds) {
+    FeedReport fr;
+    fr.name = feed.name;
+    FetchResult fetched;
+    std::string local = LocalPath(site.dir, feed);
+    if (!local.empty()) {
+      fetched = ReadLocalFeed(site.dir, feed);
+    } else {
+      fetched.source = feed.url;
+      fetched.error = "feed \"" + feed.name + "\": fetching " + feed.url +
+                      (options.offline ? " is not allowed with --offline"
+                                       : " over the network is not available "
+                                         "in this build");
+    }
+    fr.source = fetched.source;
+    fr.seconds = fetched.seconds;
+    fr.bytes = static_cast<long long>(fetched.body.size());
+    std::string problem = fetched.error;
+    if (fetched.ok) {
+      std::vector<Link> feed_links;
+      FeedStats stats;
+      if (ParseFeed(feed, fetched.body, &feed_links, &stats, &problem)) {
+        fr.items = stats.items;
+        fr.dropped_urls = stats.dropped_urls;
+        fr.dropped_untitled = stats.dropped_untitled;
+        fr.links = static_cast<int>(feed_links.size());
+        if (feed_links.empty()) {
+          problem = "feed \"" + feed.name + "\": no usable links in " +
+                    fetched.source + " (" + std::to_string(stats.items) +
+                    " items)";
+        } else {
+          fr.status = "fresh";
+          links->insert(links->end(),
+                        std::make_move_iterator(feed_links.begin()),
+                        std::make_move_iterator(feed_links.end()));
+          if (stats.dropped_urls > 0) {
+            log << "linkpage: feed \"" << feed.name << "\": "
+                << stats.dropped_urls
+                << " items dropped for a link that is not http(s)\n";
+          }
+        }
+      }
+    }
+    if (fr.status.empty()) {
+      fr.error = problem;
+      fr.status = feed.required ? "failed" : "dropped";
+      log << "linkpage: " << (feed.required ? "error" : "warning") << ": "
+          << problem << (feed.required ? "" : "; its links are left out")
+          << "\n";
+    } else {
+      log << "linkpage: feed \"" << feed.name << "\": " << fr.status << ", "
+          << fr.links << " links\n";
+    }
+    report->feeds.push_back(fr);
+    if (fr.status == "failed") {
+      *err = problem + " (the feed is required)";
+      return false;
+    }
+    if (options.strict && fr.status != "fresh") {
+      *err = "feed \"" + feed.name + "\" is " + fr.status +
+             " and --strict is set";
+      return false;
+    }
+  }
+  return true;
+}
+
+struct Rendered {
+  std::string path;
+  std::string bytes;
+  int links = 0;
+};
+
+// Renders everything the site consists of, page by page.
+bool RenderSite(const Site& site, const Options& options,
+                const Renderer& renderer, const LinkIndex& index,
+                Publisher* publisher, Report* report, std::string* err) {
+  const int year = CopyrightYear(site, options.env, Now(options));
+  report->links_total = 0;
+  for (const Page& page : site.pages) {
+    std::string html;
+    if (!LoadArticle((fs::path(site.dir) / page.article).string(), page.slug,
+                     &html, err)) {
+      return false;
+    }
+    std::vector<Link> links = index.Pick(page, site.feeds);
+    std::string bytes = renderer.RenderPage(site, year, page, links, html);
+    FileChange change;
+    if (!publisher->Write(page.slug + "/index.html", bytes, &change, err)) {
+      return false;
+    }
+    report->links_total += static_cast<int>(links.size());
+    report->pages.push_back(
+        {page.slug, static_cast<int>(links.size()),
+         change == FileChange::kAdded     ? "added"
+         : change == FileChange::kChanged ? "changed"
+                                          : "unchanged"});
+  }
+  FileChange change;
+  return publisher->Write("index.html", renderer.RenderIndex(site, year),
+                          &change, err) &&
+         publisher->Write("privacy-policy/index.html",
+                          renderer.RenderPrivacy(site, year), &change, err) &&
+         publisher->Write("sitemap.xml", SitemapXml(site), &change, err) &&
+         publisher->Write("robots.txt", RobotsTxt(site), &change, err) &&
+         publisher->CopyTree(
+             (fs::path(site.dir) / "templates" / "assets").string(),
+             "assets", err);
+}
+
+// Slugs that had a page in the live site and have none now.
+std::vector<std::string> RemovedPages(const Site& site,
+                                      const std::string& out_dir) {
+  std::set<std::string> slugs;
+  for (const Page& page : site.pages) slugs.insert(page.slug);
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(out_dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (entry.is_directory(ec) && name != "assets" &&
+        name != "privacy-policy" && !slugs.count(name) &&
+        fs::exists(entry.path() / "index.html", ec)) {
+      removed.push_back(name);
+    }
+  }
+  std::sort(removed.begin(), removed.end());
+  return removed;
+}
+
+int Fail(std::ostream& log, Report* report, const std::string& err) {
+  log << "linkpage: error: " << err << "\n";
+  log << "linkpage: nothing was published; the previous site is untouched\n";
+  report->published = false;
+  report->error = err;
+  return kExitFailed;
+}
+
+int BuildInto(const Options& options, std::ostream& log, Report* report) {
+  const auto start = Clock::now();
+  auto stage = start;
+  auto lap = [&](const char* name) {
+    report->timings.emplace_back(name, Since(stage));
+    stage = Clock::now();
+  };
+  Site site;
+  std::string err;
+  if (!LoadSite(options.site_dir, options.env, &site, &err)) {
+    return Fail(log, report, err);
+  }
+  std::error_code ec;
+  fs::path cache = fs::path(site.dir) / ".linkpage-cache";
+  fs::create_directories(cache, ec);
+  SiteLock lock;
+  if (!lock.Acquire((cache / "lock").string(), &err)) {
+    return Fail(log, report, err);
+  }
+  Renderer renderer;
+  if (!renderer.Load((fs::path(site.dir) / "templates").string(), &err)) {
+    return Fail(log, report, err);
+  }
+  lap("config");
+
+  std::vector<Link> links;
+  if (!LoadFeeds(site, options, log, report, &links, &err)) {
+    return Fail(log, report, err);
+  }
+  lap("feeds");
+  LinkIndex index(std::move(links));
+  report->duplicate_links = index.duplicates();
+  lap("index");
+
+  const std::string out_dir = OutDir(options);
+  Publisher publisher(out_dir);
+  if (!publisher.Begin(&err) ||
+      !RenderSite(site, options, renderer, index, &publisher, report, &err)) {
+    return Fail(log, report, err);
+  }
+  lap("render");
+  report->removed_pages = RemovedPages(site, out_dir);
+  int removed_files = 0;
+  if (!publisher.Commit(&removed_files, &err)) return Fail(log, report, err);
+  lap("publish");
+  report->published = true;
+
+  int degraded = 0, changed = 0;
+  for (const FeedReport& f : report->feeds) degraded += f.status != "fresh";
+  for (const PageReport& p : report->pages) changed += p.change != "unchanged";
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.2f", Since(start));
+  log << "linkpage: published " << site.pages.size() << " pages to "
+      << out_dir << " (" << changed << " new or changed, "
+      << report->removed_pages.size() << " removed), "
+      << report->links_total << " links from " << site.feeds.size()
+      << " feeds (" << degraded << " degraded) in " << secs << "s\n";
+  return kExitPublished;
+}
+
+}  // namespace
+
+int CopyrightYear(const Site& site, const EnvLookup& env, int64_t now) {
+  if (site.info.copyright_year > 0) return site.info.copyright_year;
+  if (std::optional<std::string> sde = env("SOURCE_DATE_EPOCH")) {
+    char* end = nullptr;
+    long long v = std::strtoll(sde->c_str(), &end, 10);
+    if (end && *end == '\0' && !sde->empty() && v >= 0) now = v;
+  }
+  std::time_t t = static_cast<std::time_t>(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return tm.tm_year + 1900;
+}
+
+int Build(const Options& options, std::ostream& log, Report* report) {
+  Report local;
+  Report* r = report ? report : &local;
+  int status = BuildInto(options, log, r);
+  if (!options.report_path.empty()) {
+    std::string err;
+    if (!WriteReport(*r, options.report_path, &err)) {
+      log << "linkpage: warning: " << err << "\n";
+    }
+  }
+  return status;
+}
+
+int Check(const Options& options, std::ostream& log) {
+  Site site;
+  std::string err;
+  Renderer renderer;
+  if (!LoadSite(options.site_dir, options.env, &site, &err) ||
+      !renderer.Load((fs::path(site.dir) / "templates").string(), &err)) {
+    log << "linkpage: error: " << err << "\n";
+    return kExitFailed;
+  }
+  int problems = 0;
+  for (const Page& page : site.pages) {
+    std::string html;
+    if (!LoadArticle((fs::path(site.dir) / page.article).string(), page.slug,
+                     &html, &err)) {
+      log << "linkpage: error: " << err << "\n";
+      ++problems;
+    }
+  }
+  Report report;
+  std::vector<Link> links;
+  Options offline = options;
+  offline.offline = true;
+  if (!LoadFeeds(site, offline, log, &report, &links, &err)) {
+    log << "linkpage: error: " << err << "\n";
+    ++problems;
+  }
+  log << "linkpage: check: " << site.pages.size() << " pages, "
+      << site.feeds.size() << " feeds, " << problems << " problems\n";
+  return problems ? kExitFailed : kExitPublished;
+}
+
+}  // namespace linkpage

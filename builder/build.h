@@ -1,0 +1,49 @@
+// The pipeline: config -> fetch -> feeds -> match -> article -> render ->
+// publish, and the report. main.cpp only parses flags and calls in here.
+#ifndef LINKPAGE_BUILD_H_
+#define LINKPAGE_BUILD_H_
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "config.h"
+#include "report.h"
+
+namespace linkpage {
+
+// Exit statuses (SPEC §4).
+inline constexpr int kExitPublished = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+struct Options {
+  std::string site_dir = ".";
+  std::string out_dir;  // Empty: SITE/out.
+  bool offline = false;
+  bool strict = false;
+  int jobs = 0;  // 0: one per core.
+  std::string report_path;
+  // Seams for tests: the environment and the clock (seconds since the
+  // epoch; std::nullopt: the real clock).
+  EnvLookup env = ProcessEnv();
+  std::optional<int64_t> now;
+};
+
+// linkpage build. Logs one line per event to "log" and a summary line at
+// the end. Returns kExitPublished or kExitFailed; on kExitFailed the live
+// out/ is untouched. "*report" (optional) receives the run report.
+int Build(const Options& options, std::ostream& log,
+          Report* report = nullptr);
+
+// linkpage check: validates config, templates, articles and feeds without
+// writing anything. Returns kExitPublished when all is well.
+int Check(const Options& options, std::ostream& log);
+
+// The copyright year: site.json's, else SOURCE_DATE_EPOCH's, else now's.
+int CopyrightYear(const Site& site, const EnvLookup& env, int64_t now);
+
+}  // namespace linkpage
+
+#endif  // LINKPAGE_BUILD_H_

@@ -1,0 +1,600 @@
+#include "config.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace linkpage {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+const char* TypeName(const Json& j) { return j.type_name(); }
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return !in.bad();
+}
+
+// Parses JSON text, reporting syntax errors with line and column.
+bool ParseJson(const std::string& text, const std::string& file, Json* out,
+               std::string* err) {
+  try {
+    *out = Json::parse(text);
+    return true;
+  } catch (const Json::parse_error& e) {
+    size_t pos = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+    int line = 1, col = 1;
+    for (size_t i = 0; i < pos; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    std::string what = e.what();
+    // Drop nlohmann's "[json.exception...] parse error at ...: " prefix.
+    size_t colon = what.find(": ");
+    if (colon != std::string::npos) what = what.substr(colon + 2);
+    *err = file + ":" + std::to_string(line) + ":" + std::to_string(col) +
+           ": JSON syntax error: " + what;
+    return false;
+  }
+}
+
+// Reads the members of one JSON object, remembering which keys were asked
+// for so that every other key can be reported as unknown.
+class Fields {
+ public:
+  Fields(const Json& obj, std::string file, std::string where)
+      : obj_(obj), file_(std::move(file)), where_(std::move(where)) {}
+
+  const std::string& error() const { return err_; }
+  bool ok() const { return err_.empty(); }
+
+  // Each getter leaves "*out" alone when the key is absent and not
+  // required. Returns true when the key was present.
+  bool String(const char* key, std::string* out, bool required = false) {
+    const Json* v = Get(key, required);
+    if (!v) return false;
+    if (!v->is_string()) return Fail(key, "must be a string");
+    *out = v->get<std::string>();
+    return true;
+  }
+
+  bool Int(const char* key, int64_t lo, int64_t hi, int64_t* out,
+           bool required = false) {
+    const Json* v = Get(key, required);
+    if (!v) return false;
+    if (!v->is_number_integer()) return Fail(key, "must be an integer");
+    int64_t n = v->get<int64_t>();
+    if (n < lo || n > hi) {
+      return Fail(key, "must be between " + std::to_string(lo) + " and " +
+                           std::to_string(hi) + ", found " +
+                           std::to_string(n));
+    }
+    *out = n;
+    return true;
+  }
+
+  bool IntField(const char* key, int lo, int hi, int* out) {
+    int64_t n = *out;
+    bool present = Int(key, lo, hi, &n);
+    *out = static_cast<int>(n);
+    return present;
+  }
+
+  bool Bool(const char* key, bool* out) {
+    const Json* v = Get(key, false);
+    if (!v) return false;
+    if (!v->is_boolean()) return Fail(key, "must be true or false");
+    *out = v->get<bool>();
+    return true;
+  }
+
+  bool StringList(const char* key, std::vector<std::string>* out) {
+    const Json* v = Get(key, false);
+    if (!v) return false;
+    if (!v->is_array()) return Fail(key, "must be an array of strings");
+    out->clear();
+    for (const Json& item : *v) {
+      if (!item.is_string()) return Fail(key, "must be an array of strings");
+      out->push_back(item.get<std::string>());
+    }
+    return true;
+  }
+
+  bool StringMap(const char* key,
+                 std::vector<std::pair<std::string, std::string>>* out) {
+    const Json* v = Get(key, false);
+    if (!v) return false;
+    if (!v->is_object()) {
+      return Fail(key, "must be an object of string values");
+    }
+    out->clear();
+    for (const auto& [k, item] : v->items()) {
+      if (!item.is_string()) {
+        return Fail(key, "must be an object of string values (\"" + k +
+                             "\" is " + TypeName(item) + ")");
+      }
+      out->emplace_back(k, item.get<std::string>());
+    }
+    return true;
+  }
+
+  const Json* Object(const char* key, bool required = false) {
+    const Json* v = Get(key, required);
+    if (!v) return nullptr;
+    if (!v->is_object()) {
+      Fail(key, "must be an object");
+      return nullptr;
+    }
+    return v;
+  }
+
+  const Json* Array(const char* key, bool required = false) {
+    const Json* v = Get(key, required);
+    if (!v) return nullptr;
+    if (!v->is_array()) {
+      Fail(key, "must be an array");
+      return nullptr;
+    }
+    return v;
+  }
+
+  // Reports the first key of the object that no getter asked for.
+  bool CheckUnknown() {
+    if (!ok()) return false;
+    for (const auto& [k, v] : obj_.items()) {
+      if (!known_.count(k)) {
+        std::string list;
+        for (const std::string& name : known_) {
+          list += (list.empty() ? "" : ", ") + name;
+        }
+        err_ = file_ + ": unknown key \"" + Path(k) + "\" (known keys here: " +
+               list + "); remove it or fix its spelling";
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool Fail(const std::string& key, const std::string& what) {
+    if (err_.empty()) {
+      err_ = file_ + ": \"" + Path(key) + "\" " + what;
+    }
+    return false;
+  }
+
+  std::string Path(const std::string& key) const {
+    return where_.empty() ? key : where_ + "." + key;
+  }
+
+ private:
+  const Json* Get(const char* key, bool required) {
+    known_.insert(key);
+    if (!ok()) return nullptr;
+    auto it = obj_.find(key);
+    if (it == obj_.end() || it->is_null()) {
+      if (required) Fail(key, "is required");
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  const Json& obj_;
+  std::string file_;
+  std::string where_;
+  std::set<std::string> known_;
+  std::string err_;
+};
+
+bool ReadSettings(Fields* f, PageSettings* s) {
+  f->String("heading_prefix", &s->heading_prefix);
+  f->IntField("links_per_page", 0, 100, &s->links_per_page);
+  f->String("disclosure", &s->disclosure);
+  f->String("closing_line", &s->closing_line);
+  return f->ok();
+}
+
+bool StartsWith(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
+  const std::string file = (fs::path(dir) / "site.json").string();
+  std::string text;
+  if (!ReadFile(file, &text)) {
+    *err = file + ": cannot read the site configuration; is --site the "
+                  "right directory?";
+    return false;
+  }
+  Json root;
+  if (!ParseJson(text, file, &root, err)) return false;
+  if (!root.is_object()) {
+    *err = file + ": the top level must be a JSON object";
+    return false;
+  }
+  Fields top(root, file, "");
+  const Json* site_obj = top.Object("site", true);
+  const Json* defaults_obj = top.Object("page_defaults");
+  const Json* pages = top.Array("pages", true);
+  if (!top.CheckUnknown()) {
+    *err = top.error();
+    return false;
+  }
+
+  Fields s(*site_obj, file, "site");
+  SiteInfo& info = site->info;
+  s.String("title", &info.title, true);
+  s.String("base_url", &info.base_url, true);
+  s.String("language", &info.language);
+  s.String("company", &info.company, true);
+  s.String("address", &info.address, true);
+  s.String("email", &info.email, true);
+  s.IntField("copyright_year", 1900, 9999, &info.copyright_year);
+  if (!s.CheckUnknown()) {
+    *err = s.error();
+    return false;
+  }
+  for (auto [key, value] : {std::pair{"company", &info.company},
+                            std::pair{"address", &info.address},
+                            std::pair{"email", &info.email},
+                            std::pair{"title", &info.title}}) {
+    if (value->find_first_not_of(" \t\r\n") == std::string::npos) {
+      *err = file + ": \"site." + key + "\" must not be empty";
+      return false;
+    }
+  }
+  if (info.email.find('@') == std::string::npos ||
+      info.email.find_first_of(" \t<>\"") != std::string::npos) {
+    *err = file + ": \"site.email\" is not an e-mail address: \"" +
+           info.email + "\"";
+    return false;
+  }
+  if (!StartsWith(info.base_url, "http://") &&
+      !StartsWith(info.base_url, "https://")) {
+    *err = file + ": \"site.base_url\" must start with http:// or https://";
+    return false;
+  }
+  while (!info.base_url.empty() && info.base_url.back() == '/') {
+    info.base_url.pop_back();
+  }
+  static const std::regex kLanguage("[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*");
+  if (!std::regex_match(info.language, kLanguage)) {
+    *err = file + ": \"site.language\" is not a language tag such as \"en\" "
+                  "or \"en-US\": \"" + info.language + "\"";
+    return false;
+  }
+
+  if (defaults_obj) {
+    Fields d(*defaults_obj, file, "page_defaults");
+    ReadSettings(&d, &site->defaults);
+    if (!d.CheckUnknown()) {
+      *err = d.error();
+      return false;
+    }
+  }
+
+  static const std::regex kSlug("[a-z0-9-]+");
+  std::set<std::string> slugs;
+  for (size_t i = 0; i < pages->size(); ++i) {
+    const Json& p = (*pages)[i];
+    std::string where = "pages[" + std::to_string(i) + "]";
+    if (!p.is_object()) {
+      *err = file + ": \"" + where + "\" must be an object";
+      return false;
+    }
+    Page page;
+    page.settings = site->defaults;
+    Fields f(p, file, where);
+    f.String("slug", &page.slug, true);
+    if (f.ok() && !std::regex_match(page.slug, kSlug)) {
+      *err = file + ": page slug \"" + page.slug +
+             "\" is not valid: use only a-z, 0-9 and '-'";
+      return false;
+    }
+    if (f.ok()) where = "pages[" + page.slug + "]";
+    Fields g(p, file, where);  // Same object, messages naming the slug.
+    g.String("slug", &page.slug, true);
+    g.String("topic", &page.topic, true);
+    page.article = "articles/" + page.slug + ".md";
+    g.String("article", &page.article);
+    g.StringList("keywords", &page.keywords);
+    if (g.StringList("feeds", &page.feeds) && page.feeds.empty() && g.ok()) {
+      g.Fail("feeds", "is empty; name at least one feed, or leave the key "
+                      "out to use every feed");
+    }
+    if (const Json* img = g.Object("image")) {
+      Fields im(*img, file, where + ".image");
+      Image image;
+      im.String("src", &image.src, true);
+      im.String("alt", &image.alt, true);
+      if (!im.CheckUnknown()) {
+        *err = im.error();
+        return false;
+      }
+      page.image = image;
+    }
+    ReadSettings(&g, &page.settings);
+    if (!f.ok() || !g.CheckUnknown()) {
+      *err = f.ok() ? g.error() : f.error();
+      return false;
+    }
+    if (page.topic.find_first_not_of(" \t\r\n") == std::string::npos) {
+      *err = file + ": page \"" + page.slug + "\" has an empty topic";
+      return false;
+    }
+    if (!slugs.insert(page.slug).second) {
+      *err = file + ": duplicate page slug \"" + page.slug +
+             "\"; every page needs its own slug";
+      return false;
+    }
+    site->pages.push_back(std::move(page));
+  }
+  return true;
+}
+
+bool LoadMapping(const Json& obj, const std::string& file,
+                 const std::string& format, FeedMapping* m,
+                 std::string* err) {
+  Fields f(obj, file, "mapping");
+  f.String("items", &m->items, format != "csv");
+  std::vector<std::pair<std::string, std::string>> fields, namespaces;
+  if (const Json* fo = f.Object("fields", true)) {
+    for (const auto& [k, v] : fo->items()) {
+      if (v.is_string()) {
+        fields.emplace_back(k, v.get<std::string>());
+      } else if (format == "csv" && v.is_number_unsigned()) {
+        fields.emplace_back(k, std::to_string(v.get<uint64_t>()));
+      } else {
+        f.Fail("fields." + k, format == "csv"
+                                  ? "must be a column name or index"
+                                  : "must be a string");
+      }
+    }
+  }
+  if (format == "xml") f.StringMap("namespaces", &namespaces);
+  if (format == "csv") {
+    std::string delimiter = ",";
+    if (f.String("delimiter", &delimiter)) {
+      if (delimiter == "\\t") delimiter = "\t";
+      if (delimiter != "," && delimiter != ";" && delimiter != "|" &&
+          delimiter != "\t") {
+        f.Fail("delimiter", "must be one of \",\" \";\" \"|\" \"\\t\"");
+      }
+    }
+    m->delimiter = delimiter.empty() ? ',' : delimiter[0];
+    f.Bool("header", &m->header);
+  }
+  if (!f.CheckUnknown()) {
+    *err = f.error();
+    return false;
+  }
+  static const std::set<std::string> kFieldNames = {
+      "title", "url",      "description", "display_host", "image",
+      "price", "currency", "categories",  "advertiser"};
+  for (const auto& [k, v] : fields) {
+    if (!kFieldNames.count(k)) {
+      *err = file + ": unknown field \"mapping.fields." + k +
+             "\" (known: title, url, description, display_host, image, "
+             "price, currency, categories, advertiser)";
+      return false;
+    }
+    if (format == "csv" && !m->header &&
+        v.find_first_not_of("0123456789") != std::string::npos) {
+      *err = file + ": \"mapping.fields." + k +
+             "\" must be a column index (0, 1, ...) when \"header\" is false";
+      return false;
+    }
+    m->fields[k] = v;
+  }
+  for (const char* required : {"title", "url"}) {
+    if (!m->fields.count(required)) {
+      *err = file + ": \"mapping.fields." + required + "\" is required";
+      return false;
+    }
+  }
+  for (auto& [k, v] : namespaces) m->namespaces[k] = v;
+  return true;
+}
+
+bool LoadFeedJson(const fs::path& path, const EnvLookup& env,
+                  FeedConfig* feed, std::string* err) {
+  const std::string file = path.string();
+  std::string text;
+  if (!ReadFile(file, &text)) {
+    *err = file + ": cannot read this feed definition";
+    return false;
+  }
+  Json root;
+  if (!ParseJson(text, file, &root, err)) return false;
+  if (!root.is_object()) {
+    *err = file + ": a feed definition must be a JSON object";
+    return false;
+  }
+  feed->file = file;
+  feed->name = path.stem().string();
+  Fields f(root, file, "");
+  f.String("name", &feed->name);
+  std::string url;
+  f.String("url", &url, true);
+  f.String("format", &feed->format);
+  f.IntField("timeout_seconds", 1, 3600, &feed->timeout_seconds);
+  f.Int("max_bytes", 1, int64_t{1} << 32, &feed->max_bytes);
+  f.IntField("max_stale_hours", 0, 24 * 365, &feed->max_stale_hours);
+  f.Bool("required", &feed->required);
+  std::vector<std::pair<std::string, std::string>> headers;
+  f.StringMap("headers", &headers);
+  f.StringMap("link_params", &feed->link_params);
+  const Json* mapping = f.Object("mapping");
+  if (!f.CheckUnknown()) {
+    *err = f.error();
+    return false;
+  }
+  static const std::regex kName("[A-Za-z0-9][A-Za-z0-9_.-]*");
+  if (!std::regex_match(feed->name, kName)) {
+    *err = file + ": feed name \"" + feed->name +
+           "\" is not valid: use letters, digits, '-', '_' and '.'";
+    return false;
+  }
+  static const std::set<std::string> kFormats = {
+      "auto", "rss", "atom", "jsonfeed", "xml", "json", "csv"};
+  if (!kFormats.count(feed->format)) {
+    *err = file + ": \"format\" must be one of auto, rss, atom, jsonfeed, "
+                  "xml, json, csv; found \"" + feed->format + "\"";
+    return false;
+  }
+  bool mapped = feed->format == "xml" || feed->format == "json" ||
+                feed->format == "csv";
+  if (mapped && !mapping) {
+    *err = file + ": format \"" + feed->format +
+           "\" needs a \"mapping\" (see the README, mapped formats)";
+    return false;
+  }
+  if (!mapped && mapping) {
+    *err = file + ": \"mapping\" applies only to formats xml, json and csv";
+    return false;
+  }
+  if (mapping && !LoadMapping(*mapping, file, feed->format, &feed->mapping,
+                              err)) {
+    return false;
+  }
+  if (!ExpandVars(url, env, file + ": \"url\"", &feed->url, err)) {
+    return false;
+  }
+  size_t scheme_end = feed->url.find("://");
+  if (scheme_end != std::string::npos) {
+    std::string scheme = feed->url.substr(0, scheme_end);
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
+    if (scheme != "http" && scheme != "https" && scheme != "file") {
+      *err = file + ": \"url\" scheme \"" + scheme +
+             "\" is not supported; use http, https, file or a path";
+      return false;
+    }
+  }
+  if (feed->url.empty()) {
+    *err = file + ": \"url\" is empty";
+    return false;
+  }
+  for (auto& [name, value] : headers) {
+    std::string expanded;
+    if (!ExpandVars(value, env, file + ": header \"" + name + "\"", &expanded,
+                    err)) {
+      return false;
+    }
+    if (name.empty() || name.find_first_of(":\r\n ") != std::string::npos ||
+        expanded.find_first_of("\r\n") != std::string::npos) {
+      *err = file + ": header \"" + name + "\" is not a valid HTTP header";
+      return false;
+    }
+    feed->headers.emplace_back(name, expanded);
+  }
+  return true;
+}
+
+}  // namespace
+
+EnvLookup ProcessEnv() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+bool ExpandVars(const std::string& text, const EnvLookup& env,
+                const std::string& context, std::string* out,
+                std::string* err) {
+  std::string result;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t start = text.find("${", i);
+    if (start == std::string::npos) {
+      result.append(text, i, std::string::npos);
+      break;
+    }
+    result.append(text, i, start - i);
+    size_t end = text.find('}', start + 2);
+    if (end == std::string::npos) {
+      *err = context + ": unterminated \"${\"";
+      return false;
+    }
+    std::string name = text.substr(start + 2, end - start - 2);
+    std::optional<std::string> value = env(name);
+    if (!value) {
+      *err = context + " uses the environment variable " + name +
+             ", which is not set; export " + name + " before running";
+      return false;
+    }
+    result += *value;
+    i = end + 1;
+  }
+  *out = std::move(result);
+  return true;
+}
+
+bool LoadSite(const std::string& dir, const EnvLookup& env, Site* site,
+              std::string* err) {
+  *site = Site();
+  site->dir = dir;
+  if (!LoadSiteJson(dir, site, err)) return false;
+
+  std::vector<fs::path> files;
+  std::error_code ec;
+  fs::path feed_dir = fs::path(dir) / "link-feeds";
+  if (fs::is_directory(feed_dir, ec)) {
+    for (const auto& entry : fs::directory_iterator(feed_dir, ec)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".json") {
+        files.push_back(entry.path());
+      }
+    }
+  }
+  if (ec) {
+    *err = feed_dir.string() + ": cannot list feed definitions: " +
+           ec.message();
+    return false;
+  }
+  std::sort(files.begin(), files.end());
+  std::set<std::string> names;
+  for (const fs::path& path : files) {
+    FeedConfig feed;
+    if (!LoadFeedJson(path, env, &feed, err)) return false;
+    if (!names.insert(feed.name).second) {
+      *err = path.string() + ": feed name \"" + feed.name +
+             "\" is used by another file in link-feeds/";
+      return false;
+    }
+    site->feeds.push_back(std::move(feed));
+  }
+  std::sort(site->feeds.begin(), site->feeds.end(),
+            [](const FeedConfig& a, const FeedConfig& b) {
+              return a.name < b.name;
+            });
+  for (const Page& page : site->pages) {
+    for (const std::string& name : page.feeds) {
+      if (!names.count(name)) {
+        *err = (fs::path(dir) / "site.json").string() + ": page \"" +
+               page.slug + "\" names feed \"" + name +
+               "\", but no link-feeds/*.json defines it";
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace linkpage

@@ -1,0 +1,34 @@
+// Loads and validates site.json and link-feeds/*.json into a Site.
+#ifndef LINKPAGE_CONFIG_H_
+#define LINKPAGE_CONFIG_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "model.h"
+
+namespace linkpage {
+
+// Looks up an environment variable; std::nullopt when unset. A seam so
+// tests can expand ${VAR} without touching the process environment.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// The process environment.
+EnvLookup ProcessEnv();
+
+// Replaces each ${NAME} in "text" with its value. Returns false with "*err"
+// naming the first unset variable ("context" says where it was used).
+bool ExpandVars(const std::string& text, const EnvLookup& env,
+                const std::string& context, std::string* out,
+                std::string* err);
+
+// Reads "dir"/site.json and every "dir"/link-feeds/*.json (sorted by file
+// name). On failure returns false and sets "*err" to one message naming the
+// file and, where it applies, the key, page or line and column.
+bool LoadSite(const std::string& dir, const EnvLookup& env, Site* site,
+              std::string* err);
+
+}  // namespace linkpage
+
+#endif  // LINKPAGE_CONFIG_H_

@@ -1,0 +1,51 @@
+// linkpage: flags only. Parses the command line, calls the pipeline, maps
+// the result to an exit status.
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "build.h"
+
+int main(int argc, char** argv) {
+  using linkpage::kExitUsage;
+  CLI::App app{
+      "linkpage builds affiliate and sponsored-link pages from link feeds "
+      "into a static site.",
+      "linkpage"};
+  app.set_version_flag("--version", "linkpage " LINKPAGE_VERSION);
+  app.require_subcommand(1);
+
+  linkpage::Options options;
+  auto add_site = [&](CLI::App* cmd) {
+    cmd->add_option("--site", options.site_dir,
+                    "site directory (default: .)");
+  };
+  CLI::App* build = app.add_subcommand("build", "build the site into out/");
+  add_site(build);
+  build->add_option("--out", options.out_dir,
+                    "output directory (default: SITE/out)");
+  build->add_flag("--offline", options.offline,
+                  "use only cached or local feeds, no network");
+  build->add_flag("--strict", options.strict,
+                  "fail when any feed is degraded (stale or dropped)");
+  build->add_option("--jobs", options.jobs,
+                    "parallel jobs (default: number of cores)")
+      ->check(CLI::Range(1, 1024));
+  build->add_option("--report", options.report_path,
+                    "write a JSON run report to FILE");
+  CLI::App* check = app.add_subcommand(
+      "check", "validate config, feeds, templates and articles; writes "
+               "nothing");
+  add_site(check);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitUsage;
+  }
+  if (*build) return linkpage::Build(options, std::cerr);
+  if (*check) return linkpage::Check(options, std::cerr);
+  return kExitUsage;
+}

@@ -1,0 +1,301 @@
+#include "publish.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+namespace linkpage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Closes a file descriptor when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::string Errno() { return std::strerror(errno); }
+
+// True when the file at "path" holds exactly "bytes"; "*st" receives its
+// status when it exists.
+bool SameBytes(const std::string& path, std::string_view bytes,
+               struct stat* st, bool* exists) {
+  *exists = false;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return false;
+  if (::fstat(fd.get(), st) != 0 || !S_ISREG(st->st_mode)) return false;
+  *exists = true;
+  if (static_cast<size_t>(st->st_size) != bytes.size()) return false;
+  char buf[1 << 16];
+  size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n <= 0) return false;
+    if (off + n > bytes.size() ||
+        std::memcmp(buf, bytes.data() + off, n) != 0) {
+      return false;
+    }
+    off += n;
+  }
+  return true;
+}
+
+bool WriteAll(const std::string& path, std::string_view bytes,
+              std::string* err) {
+  // Replace rather than overwrite in place: a hard link to the old file
+  // (say, from a backup) must not change.
+  ::unlink(path.c_str());
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (fd.get() < 0) {
+    *err = "cannot create " + path + ": " + Errno();
+    return false;
+  }
+  size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = ::write(fd.get(), bytes.data() + off, bytes.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *err = "cannot write " + path + ": " + Errno();
+      return false;
+    }
+    off += n;
+  }
+  return true;
+}
+
+bool SameTime(const struct timespec& a, const struct timespec& b) {
+  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+}  // namespace
+
+Publisher::Publisher(std::string out_dir) : out_dir_(std::move(out_dir)) {
+  while (out_dir_.size() > 1 && out_dir_.back() == '/') out_dir_.pop_back();
+  fs::path p = fs::absolute(out_dir_).lexically_normal();
+  if (p.filename().empty()) p = p.parent_path();
+  staging_dir_ = (p.parent_path() /
+                  ("." + p.filename().string() + ".linkpage-next"))
+                     .string();
+}
+
+bool Publisher::Begin(std::string* err) {
+  struct stat st;
+  if (::lstat(out_dir_.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+    *err = out_dir_ + " exists but is not a directory; move it away or "
+                      "choose another --out";
+    return false;
+  }
+  std::error_code ec;
+  fs::create_directories(staging_dir_, ec);
+  if (ec) {
+    *err = "cannot create the staging directory " + staging_dir_ + ": " +
+           ec.message();
+    return false;
+  }
+  if (::lstat(staging_dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    *err = staging_dir_ + " is not a directory; remove it";
+    return false;
+  }
+  return true;
+}
+
+bool Publisher::EnsureDir(const std::string& rel_dir, std::string* err) {
+  if (rel_dir.empty()) return true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (made_dirs_.count(rel_dir)) return true;
+  }
+  fs::path dir = fs::path(staging_dir_) / rel_dir;
+  std::error_code ec;
+  // A file standing where a directory must go is removed first.
+  struct stat st;
+  for (fs::path p = dir; p.string().size() > staging_dir_.size();
+       p = p.parent_path()) {
+    if (::lstat(p.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+      ::unlink(p.c_str());
+    }
+  }
+  fs::create_directories(dir, ec);
+  if (ec) {
+    *err = "cannot create " + dir.string() + ": " + ec.message();
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  made_dirs_.insert(rel_dir);
+  return true;
+}
+
+bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
+                      FileChange* change, std::string* err) {
+  size_t slash = rel_path.rfind('/');
+  if (!EnsureDir(slash == std::string::npos ? "" : rel_path.substr(0, slash),
+                 err)) {
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    written_.insert(rel_path);
+  }
+  const std::string live = out_dir_ + "/" + rel_path;
+  const std::string next = staging_dir_ + "/" + rel_path;
+  struct stat live_st, next_st;
+  bool live_exists, next_exists;
+  bool live_same = SameBytes(live, bytes, &live_st, &live_exists);
+  bool next_same = SameBytes(next, bytes, &next_st, &next_exists);
+  if (!next_same) {
+    if (next_exists && S_ISDIR(next_st.st_mode)) {
+      std::error_code ec;
+      fs::remove_all(next, ec);
+    }
+    if (!WriteAll(next, bytes, err)) return false;
+  }
+  // The staged copy's mtime: the live copy's when the bytes are the same
+  // (so uploaders see no change), otherwise now.
+  if (live_same) {
+    if (!next_same || !SameTime(next_st.st_mtim, live_st.st_mtim)) {
+      struct timespec times[2] = {live_st.st_atim, live_st.st_mtim};
+      if (::utimensat(AT_FDCWD, next.c_str(), times, 0) != 0) {
+        *err = "cannot set the time of " + next + ": " + Errno();
+        return false;
+      }
+    }
+  } else if (next_same) {
+    if (::utimensat(AT_FDCWD, next.c_str(), nullptr, 0) != 0) {
+      *err = "cannot set the time of " + next + ": " + Errno();
+      return false;
+    }
+  }
+  *change = live_same     ? FileChange::kUnchanged
+            : live_exists ? FileChange::kChanged
+                          : FileChange::kAdded;
+  return true;
+}
+
+bool Publisher::CopyTree(const std::string& src_dir,
+                         const std::string& rel_dir, std::string* err) {
+  std::error_code ec;
+  if (!fs::is_directory(src_dir, ec)) return true;
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(src_dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file()) files.push_back(it->path());
+  }
+  if (ec) {
+    *err = "cannot list " + src_dir + ": " + ec.message();
+    return false;
+  }
+  for (const fs::path& file : files) {
+    std::string rel =
+        rel_dir + "/" + fs::relative(file, src_dir).generic_string();
+    FILE* f = std::fopen(file.c_str(), "rb");
+    if (!f) {
+      *err = "cannot read " + file.string() + ": " + Errno();
+      return false;
+    }
+    std::string bytes;
+    char buf[1 << 16];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.append(buf, n);
+    bool bad = std::ferror(f);
+    std::fclose(f);
+    if (bad) {
+      *err = "cannot read " + file.string();
+      return false;
+    }
+    FileChange change;
+    if (!Write(rel, bytes, &change, err)) return false;
+  }
+  return true;
+}
+
+bool Publisher::Commit(int* removed, std::string* err) {
+  std::error_code ec;
+  // Remove from the staging tree what this run did not write.
+  std::vector<fs::path> extra_files, dirs;
+  for (auto it = fs::recursive_directory_iterator(staging_dir_, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::string rel = fs::relative(it->path(), staging_dir_).generic_string();
+    if (it->is_directory(ec) && !it->is_symlink(ec)) {
+      dirs.push_back(it->path());
+    } else if (!written_.count(rel)) {
+      extra_files.push_back(it->path());
+    }
+  }
+  if (ec) {
+    *err = "cannot list " + staging_dir_ + ": " + ec.message();
+    return false;
+  }
+  for (const fs::path& p : extra_files) fs::remove(p, ec);
+  // Deepest first, so that emptied parents go too.
+  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+    if (fs::is_empty(*it, ec)) fs::remove(*it, ec);
+  }
+
+  *removed = 0;
+  if (fs::is_directory(out_dir_, ec)) {
+    for (auto it = fs::recursive_directory_iterator(out_dir_, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_directory(ec) &&
+          !written_.count(fs::relative(it->path(), out_dir_).generic_string())) {
+        ++*removed;
+      }
+    }
+  }
+
+  // One flush of the new tree before it becomes visible.
+  Fd dir(::open(staging_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.get() < 0 || ::syncfs(dir.get()) != 0) {
+    *err = "cannot flush " + staging_dir_ + " to disk: " + Errno();
+    return false;
+  }
+
+  struct stat st;
+  if (::lstat(out_dir_.c_str(), &st) != 0) {
+    if (::rename(staging_dir_.c_str(), out_dir_.c_str()) != 0) {
+      *err = "cannot move " + staging_dir_ + " to " + out_dir_ + ": " +
+             Errno();
+      return false;
+    }
+    return true;
+  }
+  if (::renameat2(AT_FDCWD, staging_dir_.c_str(), AT_FDCWD, out_dir_.c_str(),
+                  RENAME_EXCHANGE) == 0) {
+    return true;
+  }
+  if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) {
+    *err = "cannot swap " + staging_dir_ + " with " + out_dir_ + ": " +
+           Errno();
+    return false;
+  }
+  // File systems without RENAME_EXCHANGE: two renames, with a moment in
+  // which the live directory is missing (never a mix of two sites).
+  std::string old = staging_dir_ + ".old";
+  fs::remove_all(old, ec);
+  if (::rename(out_dir_.c_str(), old.c_str()) != 0 ||
+      ::rename(staging_dir_.c_str(), out_dir_.c_str()) != 0) {
+    *err = "cannot replace " + out_dir_ + ": " + Errno();
+    ::rename(old.c_str(), out_dir_.c_str());
+    return false;
+  }
+  ::rename(old.c_str(), staging_dir_.c_str());
+  return true;
+}
+
+}  // namespace linkpage

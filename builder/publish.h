@@ -1,0 +1,66 @@
+// Writes a complete new site beside out/, then swaps it in at once.
+#ifndef LINKPAGE_PUBLISH_H_
+#define LINKPAGE_PUBLISH_H_
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace linkpage {
+
+// How a written file compares with the live site.
+enum class FileChange { kAdded, kChanged, kUnchanged };
+
+// Publishes a site atomically and incrementally.
+//
+// The new site is assembled in a staging tree beside the live one
+// ("PARENT/.NAME.linkpage-next" for "PARENT/NAME"), which holds the site of
+// the run before last: only files whose bytes differ are written, files
+// whose bytes equal the live copy keep the live copy's modification time,
+// and files no longer produced are removed. Commit() then exchanges the
+// two directories in one rename (renameat2 RENAME_EXCHANGE), so the live
+// directory always holds one complete site. Nothing touches the live tree
+// before Commit(); a run that stops early leaves it as it was, and the next
+// run repairs whatever it left in the staging tree.
+class Publisher {
+ public:
+  explicit Publisher(std::string out_dir);
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
+
+  // Prepares the staging tree. Fails if "out_dir" exists but is not a
+  // directory, or if the staging tree cannot be created.
+  bool Begin(std::string* err);
+
+  // Puts "bytes" at "rel_path" (relative to the site root, '/'-separated)
+  // in the staging tree. Safe to call from several threads at once.
+  bool Write(const std::string& rel_path, std::string_view bytes,
+             FileChange* change, std::string* err);
+
+  // Writes every regular file below "src_dir" to "rel_dir"/... .
+  bool CopyTree(const std::string& src_dir, const std::string& rel_dir,
+                std::string* err);
+
+  // Removes what the staging tree holds beyond the files written, flushes
+  // it to disk and swaps it in as the live site. "*removed" receives the
+  // number of live files that the new site no longer has.
+  bool Commit(int* removed, std::string* err);
+
+  const std::string& out_dir() const { return out_dir_; }
+  const std::string& staging_dir() const { return staging_dir_; }
+
+ private:
+  bool EnsureDir(const std::string& rel_dir, std::string* err);
+
+  std::string out_dir_;
+  std::string staging_dir_;
+  std::mutex mu_;
+  std::set<std::string> written_;   // Guarded by mu_.
+  std::set<std::string> made_dirs_;  // Guarded by mu_.
+};
+
+}  // namespace linkpage
+
+#endif  // LINKPAGE_PUBLISH_H_

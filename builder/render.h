@@ -1,0 +1,55 @@
+// Mustache templates + page data -> HTML text.
+#ifndef LINKPAGE_RENDER_H_
+#define LINKPAGE_RENDER_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model.h"
+
+namespace linkpage {
+
+// "19.99" + "USD" -> "$19.99"; unknown currencies as "19.99 CHF".
+std::string FormatPrice(const std::string& price, const std::string& currency);
+
+// sitemaps.org sitemap of the home page, every page and the privacy page,
+// with absolute URLs from site.info.base_url.
+std::string SitemapXml(const Site& site);
+
+// robots.txt allowing everything, with a Sitemap: line.
+std::string RobotsTxt(const Site& site);
+
+// The page, index and privacy templates of a site, parsed once.
+//
+// Every {{variable}} is HTML-escaped; only {{{article}}} is raw, and it holds
+// the HTML rendered from the site's own Markdown. Partials ({{> name}}) come
+// from templates/partials/NAME.mustache and are expanded when the templates
+// are loaded.
+class Renderer {
+ public:
+  Renderer();
+  ~Renderer();
+  Renderer(const Renderer&) = delete;
+  Renderer& operator=(const Renderer&) = delete;
+
+  // Reads templates/{page,index,privacy}.mustache and the partials they use
+  // from "dir". On failure "*err" names the template file and the line.
+  bool Load(const std::string& dir, std::string* err);
+
+  // "year" is the copyright year printed in the footer.
+  std::string RenderPage(const Site& site, int year, const Page& page,
+                         const std::vector<Link>& links,
+                         const std::string& article_html) const;
+  std::string RenderIndex(const Site& site, int year) const;
+  std::string RenderPrivacy(const Site& site, int year) const;
+
+ private:
+  struct Templates;
+  std::unique_ptr<Templates> t_;
+};
+
+}  // namespace linkpage
+
+#endif  // LINKPAGE_RENDER_H_

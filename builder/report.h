@@ -1,0 +1,56 @@
+// The run report (--report FILE): what happened to every feed and page.
+#ifndef LINKPAGE_REPORT_H_
+#define LINKPAGE_REPORT_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace linkpage {
+
+struct FeedReport {
+  std::string name;
+  // "fresh": fetched or read now; "not_modified": the server said the
+  // cached copy is current; "stale": fell back to the last good copy;
+  // "dropped": no usable copy, links left out; "failed": a required feed
+  // with no usable copy.
+  std::string status;
+  std::string source;
+  int items = 0;
+  int links = 0;
+  int dropped_urls = 0;
+  int dropped_untitled = 0;
+  long long bytes = 0;
+  bool from_cache = false;
+  double age_hours = 0;  // Age of the copy used; 0 when fresh.
+  std::string error;     // Why the feed is degraded, if it is.
+  double seconds = 0;
+};
+
+struct PageReport {
+  std::string slug;
+  int links = 0;
+  std::string change;  // "added", "changed" or "unchanged".
+};
+
+struct Report {
+  bool published = false;
+  std::string error;  // Why nothing was published.
+  std::vector<FeedReport> feeds;
+  std::vector<PageReport> pages;
+  std::vector<std::string> removed_pages;  // Slugs gone from site.json.
+  int links_total = 0;
+  int duplicate_links = 0;
+  std::vector<std::pair<std::string, double>> timings;  // Stage, seconds.
+};
+
+// The report as pretty-printed JSON.
+std::string ReportToJson(const Report& report);
+
+// Writes the report to "path" (atomically: temp file, then rename).
+bool WriteReport(const Report& report, const std::string& path,
+                 std::string* err);
+
+}  // namespace linkpage
+
+#endif  // LINKPAGE_REPORT_H_
