@@ -7,11 +7,10 @@
 #include <set>
 
 #include "article.h"
-#include "feeds.h"
-#include "fetch.h"
 #include "lock.h"
 #include "match.h"
 #include "publish.h"
+#include "sources.h"
 #include "render.h"
 
 namespace linkpage {
@@ -26,87 +25,10 @@ double Since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-int64_t Now(const Options& options) {
-  if (options.now) return *options.now;
-  return static_cast<int64_t>(std::time(nullptr));
-}
-
 std::string OutDir(const Options& options) {
   return options.out_dir.empty()
              ? (fs::path(options.site_dir) / "out").string()
              : options.out_dir;
-}
-
-// Reads and parses every feed. Returns false when a feed that the run
-// cannot do without is unusable (a required feed, or any degraded feed
-// under --strict); "*err" says which.
-bool LoadFeeds(const Site& site, const Options& options, std::ostream& log,
-               Report* report, std::vector<Link>* links, std::string* err) {
-  for (const FeedConfig& feed : site.feeds) {
-    FeedReport fr;
-    fr.name = feed.name;
-    FetchResult fetched;
-    std::string local = LocalPath(site.dir, feed);
-    if (!local.empty()) {
-      fetched = ReadLocalFeed(site.dir, feed);
-    } else {
-      fetched.source = feed.url;
-      fetched.error = "feed \"" + feed.name + "\": fetching " + feed.url +
-                      (options.offline ? " is not allowed with --offline"
-                                       : " over the network is not available "
-                                         "in this build");
-    }
-    fr.source = fetched.source;
-    fr.seconds = fetched.seconds;
-    fr.bytes = static_cast<long long>(fetched.body.size());
-    std::string problem = fetched.error;
-    if (fetched.ok) {
-      std::vector<Link> feed_links;
-      FeedStats stats;
-      if (ParseFeed(feed, fetched.body, &feed_links, &stats, &problem)) {
-        fr.items = stats.items;
-        fr.dropped_urls = stats.dropped_urls;
-        fr.dropped_untitled = stats.dropped_untitled;
-        fr.links = static_cast<int>(feed_links.size());
-        if (feed_links.empty()) {
-          problem = "feed \"" + feed.name + "\": no usable links in " +
-                    fetched.source + " (" + std::to_string(stats.items) +
-                    " items)";
-        } else {
-          fr.status = "fresh";
-          links->insert(links->end(),
-                        std::make_move_iterator(feed_links.begin()),
-                        std::make_move_iterator(feed_links.end()));
-          if (stats.dropped_urls > 0) {
-            log << "linkpage: feed \"" << feed.name << "\": "
-                << stats.dropped_urls
-                << " items dropped for a link that is not http(s)\n";
-          }
-        }
-      }
-    }
-    if (fr.status.empty()) {
-      fr.error = problem;
-      fr.status = feed.required ? "failed" : "dropped";
-      log << "linkpage: " << (feed.required ? "error" : "warning") << ": "
-          << problem << (feed.required ? "" : "; its links are left out")
-          << "\n";
-    } else {
-      log << "linkpage: feed \"" << feed.name << "\": " << fr.status << ", "
-          << fr.links << " links\n";
-    }
-    report->feeds.push_back(fr);
-    if (fr.status == "failed") {
-      *err = problem + " (the feed is required)";
-      return false;
-    }
-    if (options.strict && fr.status != "fresh") {
-      *err = "feed \"" + feed.name + "\" is " + fr.status +
-             " and --strict is set";
-      return false;
-    }
-  }
-  return true;
 }
 
 struct Rendered {
@@ -205,7 +127,7 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
   lap("config");
 
   std::vector<Link> links;
-  if (!LoadFeeds(site, options, log, report, &links, &err)) {
+  if (!GatherFeeds(site, options, log, report, &links, &err)) {
     return Fail(log, report, err);
   }
   lap("feeds");
@@ -289,7 +211,7 @@ int Check(const Options& options, std::ostream& log) {
   std::vector<Link> links;
   Options offline = options;
   offline.offline = true;
-  if (!LoadFeeds(site, offline, log, &report, &links, &err)) {
+  if (!GatherFeeds(site, offline, log, &report, &links, &err)) {
     log << "linkpage: error: " << err << "\n";
     ++problems;
   }

@@ -8,7 +8,7 @@
 #include <ostream>
 #include <string>
 
-#include "config.h"
+#include "options.h"
 #include "report.h"
 
 namespace linkpage {
@@ -18,18 +18,6 @@ inline constexpr int kExitPublished = 0;
 inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 
-struct Options {
-  std::string site_dir = ".";
-  std::string out_dir;  // Empty: SITE/out.
-  bool offline = false;
-  bool strict = false;
-  int jobs = 0;  // 0: one per core.
-  std::string report_path;
-  // Seams for tests: the environment and the clock (seconds since the
-  // epoch; std::nullopt: the real clock).
-  EnvLookup env = ProcessEnv();
-  std::optional<int64_t> now;
-};
 
 // linkpage build. Logs one line per event to "log" and a summary line at
 // the end. Returns kExitPublished or kExitFailed; on kExitFailed the live

@@ -1,0 +1,34 @@
+// What one run was asked to do: the command-line flags and the test seams.
+#ifndef LINKPAGE_OPTIONS_H_
+#define LINKPAGE_OPTIONS_H_
+
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string>
+
+#include "config.h"
+
+namespace linkpage {
+
+struct Options {
+  std::string site_dir = ".";
+  std::string out_dir;  // Empty: SITE/out.
+  bool offline = false;
+  bool strict = false;
+  int jobs = 0;  // 0: one per core.
+  std::string report_path;
+  // Seams for tests: the environment and the clock (seconds since the
+  // epoch; std::nullopt: the real clock).
+  EnvLookup env = ProcessEnv();
+  std::optional<int64_t> now;
+};
+
+// The run's clock: options.now, else the real one.
+inline int64_t Now(const Options& options) {
+  return options.now ? *options.now : static_cast<int64_t>(std::time(nullptr));
+}
+
+}  // namespace linkpage
+
+#endif  // LINKPAGE_OPTIONS_H_
