@@ -4,9 +4,13 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <set>
+#include <tuple>
 
 #include "article.h"
+#include "check.h"
 #include "lock.h"
 #include "match.h"
 #include "publish.h"
@@ -51,6 +55,13 @@ bool RenderSite(const Site& site, const Options& options,
     }
     std::vector<Link> links = index.Pick(page, site.feeds);
     std::string bytes = renderer.RenderPage(site, year, page, links, html);
+    std::string violation =
+        CheckPage(bytes, site, year, PageKind::kTopic, &page, &links);
+    if (!violation.empty()) {
+      *err = "page \"" + page.slug + "\" breaks the compliance " +
+             violation + "; fix templates/page.mustache";
+      return false;
+    }
     FileChange change;
     if (!publisher->Write(page.slug + "/index.html", bytes, &change, err)) {
       return false;
@@ -62,11 +73,23 @@ bool RenderSite(const Site& site, const Options& options,
          : change == FileChange::kChanged ? "changed"
                                           : "unchanged"});
   }
+  const std::string index_html = renderer.RenderIndex(site, year);
+  const std::string privacy_html = renderer.RenderPrivacy(site, year);
+  for (const auto& [html, kind, name] :
+       {std::tuple{&index_html, PageKind::kIndex, "index"},
+        std::tuple{&privacy_html, PageKind::kPrivacy, "privacy"}}) {
+    std::string violation = CheckPage(*html, site, year, kind, nullptr,
+                                      nullptr);
+    if (!violation.empty()) {
+      *err = std::string("the ") + name + " page breaks the compliance " +
+             violation + "; fix templates/" + name + ".mustache";
+      return false;
+    }
+  }
   FileChange change;
-  return publisher->Write("index.html", renderer.RenderIndex(site, year),
-                          &change, err) &&
-         publisher->Write("privacy-policy/index.html",
-                          renderer.RenderPrivacy(site, year), &change, err) &&
+  return publisher->Write("index.html", index_html, &change, err) &&
+         publisher->Write("privacy-policy/index.html", privacy_html, &change,
+                          err) &&
          publisher->Write("sitemap.xml", SitemapXml(site), &change, err) &&
          publisher->Write("robots.txt", RobotsTxt(site), &change, err) &&
          publisher->CopyTree(
@@ -91,6 +114,15 @@ std::vector<std::string> RemovedPages(const Site& site,
   }
   std::sort(removed.begin(), removed.end());
   return removed;
+}
+
+bool ReadWhole(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return !in.bad();
 }
 
 int Fail(std::ostream& log, Report* report, const std::string& err) {
@@ -214,6 +246,38 @@ int Check(const Options& options, std::ostream& log) {
   if (!GatherFeeds(site, offline, log, &report, &links, &err)) {
     log << "linkpage: error: " << err << "\n";
     ++problems;
+  }
+  // The published site, if there is one, against the compliance rules.
+  const std::string out_dir = OutDir(options);
+  std::error_code ec;
+  if (fs::is_directory(out_dir, ec)) {
+    const int year = CopyrightYear(site, options.env, Now(options));
+    auto check_file = [&](const std::string& rel, PageKind kind,
+                          const Page* page) {
+      std::string path = (fs::path(out_dir) / rel).string();
+      std::string html;
+      if (!ReadWhole(path, &html)) {
+        log << "linkpage: error: " << path
+            << " is missing; run linkpage build\n";
+        ++problems;
+        return;
+      }
+      std::string violation =
+          CheckPage(html, site, year, kind, page, nullptr);
+      if (!violation.empty()) {
+        log << "linkpage: error: " << path << " breaks the compliance "
+            << violation << "\n";
+        ++problems;
+      }
+    };
+    for (const Page& page : site.pages) {
+      check_file(page.slug + "/index.html", PageKind::kTopic, &page);
+    }
+    check_file("index.html", PageKind::kIndex, nullptr);
+    check_file("privacy-policy/index.html", PageKind::kPrivacy, nullptr);
+  } else {
+    log << "linkpage: " << out_dir << " does not exist yet; pages not "
+        << "checked\n";
   }
   log << "linkpage: check: " << site.pages.size() << " pages, "
       << site.feeds.size() << " feeds, " << problems << " problems\n";
