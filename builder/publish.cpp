@@ -160,9 +160,10 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
   bool live_same = SameBytes(live, bytes, &live_st, &live_exists);
   bool next_same = SameBytes(next, bytes, &next_st, &next_exists);
   if (!next_same) {
-    if (next_exists && S_ISDIR(next_st.st_mode)) {
+    struct stat st;
+    if (::lstat(next.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
       std::error_code ec;
-      fs::remove_all(next, ec);
+      fs::remove_all(next, ec);  // A directory where a file must go.
     }
     if (!WriteAll(next, bytes, err)) return false;
   }

@@ -1,0 +1,152 @@
+#include "publish.h"
+
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "test_util.h"
+
+namespace linkpage {
+namespace {
+
+namespace fs = std::filesystem;
+using test::ReadFile;
+using test::TempDir;
+using test::WriteFile;
+
+struct timespec MTime(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_mtim;
+}
+
+bool operator==(const struct timespec& a, const struct timespec& b) {
+  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+void SetOld(const std::string& path) {
+  struct timespec times[2] = {{1000000000, 0}, {1000000000, 0}};
+  REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
+}
+
+// Publishes "files" (path -> bytes) to "out" in one run.
+void Publish(const std::string& out,
+             const std::map<std::string, std::string>& files,
+             std::map<std::string, FileChange>* changes = nullptr,
+             int* removed = nullptr) {
+  Publisher p(out);
+  std::string err;
+  REQUIRE(p.Begin(&err));
+  for (const auto& [path, bytes] : files) {
+    FileChange c;
+    REQUIRE(p.Write(path, bytes, &c, &err));
+    if (changes) (*changes)[path] = c;
+  }
+  int r = 0;
+  REQUIRE(p.Commit(&r, &err));
+  if (removed) *removed = r;
+}
+
+TEST_CASE("publish: first run creates out/, later runs swap") {
+  TempDir dir;
+  const std::string out = dir / "out";
+  std::map<std::string, FileChange> changes;
+  Publish(out, {{"index.html", "one"}, {"a/index.html", "A"}}, &changes);
+  CHECK(ReadFile(out + "/index.html") == "one");
+  CHECK(ReadFile(out + "/a/index.html") == "A");
+  CHECK(changes["index.html"] == FileChange::kAdded);
+  CHECK(fs::is_directory(dir / ".out.linkpage-next"));
+
+  int removed = 0;
+  Publish(out, {{"index.html", "two"}, {"b/index.html", "B"}}, &changes,
+          &removed);
+  CHECK(ReadFile(out + "/index.html") == "two");
+  CHECK(ReadFile(out + "/b/index.html") == "B");
+  CHECK_FALSE(fs::exists(out + "/a"));  // No longer produced: gone.
+  CHECK(changes["index.html"] == FileChange::kChanged);
+  CHECK(changes["b/index.html"] == FileChange::kAdded);
+  CHECK(removed == 1);
+}
+
+TEST_CASE("publish: unchanged files keep their mtime, changed ones do not") {
+  TempDir dir;
+  const std::string out = dir / "out";
+  Publish(out, {{"same.html", "same"}, {"diff.html", "v1"}});
+  SetOld(out + "/same.html");
+  SetOld(out + "/diff.html");
+  auto same_before = MTime(out + "/same.html");
+  auto diff_before = MTime(out + "/diff.html");
+  std::map<std::string, FileChange> changes;
+  Publish(out, {{"same.html", "same"}, {"diff.html", "v2"}}, &changes);
+  CHECK(MTime(out + "/same.html") == same_before);
+  CHECK_FALSE(MTime(out + "/diff.html") == diff_before);
+  CHECK(changes["same.html"] == FileChange::kUnchanged);
+  // A third run with nothing changed keeps every mtime, although the
+  // staging tree it starts from is two runs old.
+  auto diff_now = MTime(out + "/diff.html");
+  Publish(out, {{"same.html", "same"}, {"diff.html", "v2"}}, &changes);
+  CHECK(MTime(out + "/same.html") == same_before);
+  CHECK(MTime(out + "/diff.html") == diff_now);
+  CHECK(changes["diff.html"] == FileChange::kUnchanged);
+}
+
+TEST_CASE("publish: content reverting to the run before last is new") {
+  TempDir dir;
+  const std::string out = dir / "out";
+  Publish(out, {{"f.html", "A"}});
+  Publish(out, {{"f.html", "B"}});
+  SetOld(out + "/f.html");
+  // The staging tree already holds "A" (two runs old); it must still get a
+  // fresh mtime since the live copy says "B".
+  Publish(out, {{"f.html", "A"}});
+  CHECK(ReadFile(out + "/f.html") == "A");
+  CHECK(MTime(out + "/f.html").tv_sec > 1000000000);
+}
+
+TEST_CASE("publish: nothing reaches out/ before Commit") {
+  TempDir dir;
+  const std::string out = dir / "out";
+  Publish(out, {{"index.html", "old"}});
+  {
+    Publisher p(out);
+    std::string err;
+    REQUIRE(p.Begin(&err));
+    FileChange c;
+    REQUIRE(p.Write("index.html", "new", &c, &err));
+    REQUIRE(p.Write("extra.html", "x", &c, &err));
+    // Abandoned, as a failed run would.
+  }
+  CHECK(ReadFile(out + "/index.html") == "old");
+  CHECK_FALSE(fs::exists(out + "/extra.html"));
+  // The next run cleans the leftovers of the abandoned one.
+  Publish(out, {{"index.html", "newer"}});
+  CHECK(ReadFile(out + "/index.html") == "newer");
+  CHECK_FALSE(fs::exists(out + "/extra.html"));
+  CHECK_FALSE(fs::exists(dir / ".out.linkpage-next/extra.html"));
+}
+
+TEST_CASE("publish: a file where a directory must go, and the reverse") {
+  TempDir dir;
+  const std::string out = dir / "out";
+  Publish(out, {{"a", "file"}});
+  Publish(out, {{"b", "file"}});
+  Publish(out, {{"a/index.html", "dir now"}});
+  CHECK(ReadFile(out + "/a/index.html") == "dir now");
+  Publish(out, {{"x/index.html", "1"}});
+  Publish(out, {{"a", "file again"}});
+  CHECK(ReadFile(out + "/a") == "file again");
+}
+
+TEST_CASE("publish: out/ that is not a directory is refused") {
+  TempDir dir;
+  WriteFile(dir / "out", "I am a file");
+  Publisher p(dir / "out");
+  std::string err;
+  CHECK_FALSE(p.Begin(&err));
+  CHECK_THAT(err, Catch::Contains("is not a directory"));
+  CHECK(ReadFile(dir / "out") == "I am a file");
+}
+
+}  // namespace
+}  // namespace linkpage
