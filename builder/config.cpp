@@ -156,8 +156,9 @@ class Fields {
   }
 
   // Reports the first key of the object that no getter asked for.
+  // An unknown key is reported before anything else: a misspelt required
+  // key should say "unknown key", not "required".
   bool CheckUnknown() {
-    if (!ok()) return false;
     for (const auto& [k, v] : obj_.items()) {
       if (!known_.count(k)) {
         std::string list;
@@ -169,7 +170,7 @@ class Fields {
         return false;
       }
     }
-    return true;
+    return ok();
   }
 
   bool Fail(const std::string& key, const std::string& what) {
@@ -300,25 +301,20 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
     }
     Page page;
     page.settings = site->defaults;
+    if (p.contains("slug") && p["slug"].is_string()) {
+      where = "pages[" + p["slug"].get<std::string>() + "]";
+    }
     Fields f(p, file, where);
     f.String("slug", &page.slug, true);
-    if (f.ok() && !std::regex_match(page.slug, kSlug)) {
-      *err = file + ": page slug \"" + page.slug +
-             "\" is not valid: use only a-z, 0-9 and '-'";
-      return false;
-    }
-    if (f.ok()) where = "pages[" + page.slug + "]";
-    Fields g(p, file, where);  // Same object, messages naming the slug.
-    g.String("slug", &page.slug, true);
-    g.String("topic", &page.topic, true);
+    f.String("topic", &page.topic, true);
     page.article = "articles/" + page.slug + ".md";
-    g.String("article", &page.article);
-    g.StringList("keywords", &page.keywords);
-    if (g.StringList("feeds", &page.feeds) && page.feeds.empty() && g.ok()) {
-      g.Fail("feeds", "is empty; name at least one feed, or leave the key "
+    f.String("article", &page.article);
+    f.StringList("keywords", &page.keywords);
+    if (f.StringList("feeds", &page.feeds) && page.feeds.empty() && f.ok()) {
+      f.Fail("feeds", "is empty; name at least one feed, or leave the key "
                       "out to use every feed");
     }
-    if (const Json* img = g.Object("image")) {
+    if (const Json* img = f.Object("image")) {
       Fields im(*img, file, where + ".image");
       Image image;
       im.String("src", &image.src, true);
@@ -329,9 +325,14 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
       }
       page.image = image;
     }
-    ReadSettings(&g, &page.settings);
-    if (!f.ok() || !g.CheckUnknown()) {
-      *err = f.ok() ? g.error() : f.error();
+    ReadSettings(&f, &page.settings);
+    if (!f.CheckUnknown()) {
+      *err = f.error();
+      return false;
+    }
+    if (!std::regex_match(page.slug, kSlug)) {
+      *err = file + ": page slug \"" + page.slug +
+             "\" is not valid: use only a-z, 0-9 and '-'";
       return false;
     }
     if (page.topic.find_first_not_of(" \t\r\n") == std::string::npos) {

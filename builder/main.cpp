@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "build.h"
+#include "sources.h"
 
 int main(int argc, char** argv) {
   using linkpage::kExitUsage;
@@ -29,11 +30,19 @@ int main(int argc, char** argv) {
                   "use only cached or local feeds, no network");
   build->add_flag("--strict", options.strict,
                   "fail when any feed is degraded (stale or dropped)");
-  build->add_option("--jobs", options.jobs,
-                    "parallel jobs (default: number of cores)")
-      ->check(CLI::Range(1, 1024));
+  auto add_jobs = [&](CLI::App* cmd) {
+    cmd->add_option("--jobs", options.jobs,
+                    "parallel jobs (default: the number of cores; when "
+                    "fetching feeds, 32 transfers at once)")
+        ->check(CLI::Range(1, 1024));
+  };
+  add_jobs(build);
   build->add_option("--report", options.report_path,
                     "write a JSON run report to FILE");
+  CLI::App* fetch = app.add_subcommand(
+      "fetch", "refresh the feed cache only (no pages are built)");
+  add_site(fetch);
+  add_jobs(fetch);
   CLI::App* check = app.add_subcommand(
       "check", "validate config, feeds, templates and articles; writes "
                "nothing");
@@ -46,6 +55,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (*build) return linkpage::Build(options, std::cerr);
+  if (*fetch) return linkpage::FetchOnly(options, std::cerr);
   if (*check) return linkpage::Check(options, std::cerr);
   return kExitUsage;
 }

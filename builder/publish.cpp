@@ -166,6 +166,7 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
       fs::remove_all(next, ec);  // A directory where a file must go.
     }
     if (!WriteAll(next, bytes, err)) return false;
+    wrote_ = true;
   }
   // The staged copy's mtime: the live copy's when the bytes are the same
   // (so uploaders see no change), otherwise now.
@@ -183,6 +184,7 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
       return false;
     }
   }
+  if (!live_same) ++differing_;
   *change = live_same     ? FileChange::kUnchanged
             : live_exists ? FileChange::kChanged
                           : FileChange::kAdded;
@@ -260,14 +262,19 @@ bool Publisher::Commit(int* removed, std::string* err) {
     }
   }
 
+  struct stat st;
+  if (differing_ == 0 && *removed == 0 &&
+      ::lstat(out_dir_.c_str(), &st) == 0) {
+    return true;  // The live site is already this site.
+  }
+
   // One flush of the new tree before it becomes visible.
   Fd dir(::open(staging_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() < 0 || ::syncfs(dir.get()) != 0) {
+  if (dir.get() < 0 || (wrote_ && ::syncfs(dir.get()) != 0)) {
     *err = "cannot flush " + staging_dir_ + " to disk: " + Errno();
     return false;
   }
 
-  struct stat st;
   if (::lstat(out_dir_.c_str(), &st) != 0) {
     if (::rename(staging_dir_.c_str(), out_dir_.c_str()) != 0) {
       *err = "cannot move " + staging_dir_ + " to " + out_dir_ + ": " +

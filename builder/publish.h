@@ -45,7 +45,9 @@ class Publisher {
 
   // Removes what the staging tree holds beyond the files written, flushes
   // it to disk and swaps it in as the live site. "*removed" receives the
-  // number of live files that the new site no longer has.
+  // number of live files that the new site no longer has. When every file
+  // equals the live copy and none was removed, the live tree is left as it
+  // is (no flush, no swap).
   bool Commit(int* removed, std::string* err);
 
   const std::string& out_dir() const { return out_dir_; }
@@ -59,6 +61,8 @@ class Publisher {
   std::mutex mu_;
   std::set<std::string> written_;   // Guarded by mu_.
   std::set<std::string> made_dirs_;  // Guarded by mu_.
+  std::atomic<int> differing_{0};    // Files whose bytes differ from live.
+  std::atomic<bool> wrote_{false};   // Bytes written to the staging tree.
 };
 
 }  // namespace linkpage

@@ -29,6 +29,8 @@ std::string ReportToJson(const Report& r) {
     o["age_hours"] = f.age_hours;
     o["error"] = f.error.empty() ? Json(nullptr) : Json(f.error);
     o["seconds"] = f.seconds;
+    o["http_status"] = f.http_status;
+    o["attempts"] = f.attempts;
     feeds.push_back(o);
   }
   j["feeds"] = feeds;

@@ -25,6 +25,8 @@ struct FeedReport {
   double age_hours = 0;  // Age of the copy used; 0 when fresh.
   std::string error;     // Why the feed is degraded, if it is.
   double seconds = 0;
+  long http_status = 0;  // Last HTTP status seen; 0: none (local, offline).
+  int attempts = 0;      // HTTP requests made, retries included.
 };
 
 struct PageReport {

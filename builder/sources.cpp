@@ -1,77 +1,318 @@
 #include "sources.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "build.h"
+#include "cache.h"
+#include "config.h"
 #include "feeds.h"
 #include "fetch.h"
+#include "lock.h"
 
 namespace linkpage {
 
-bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
-                 Report* report, std::vector<Link>* links, std::string* err) {
-  for (const FeedConfig& feed : site.feeds) {
-    FeedReport fr;
-    fr.name = feed.name;
-    FetchResult fetched;
-    std::string local = LocalPath(site.dir, feed);
-    if (!local.empty()) {
-      fetched = ReadLocalFeed(site.dir, feed);
-    } else {
-      fetched.source = feed.url;
-      fetched.error = "feed \"" + feed.name + "\": fetching " + feed.url +
-                      (options.offline ? " is not allowed with --offline"
-                                       : " over the network is not available "
-                                         "in this build");
-    }
-    fr.source = fetched.source;
-    fr.seconds = fetched.seconds;
-    fr.bytes = static_cast<long long>(fetched.body.size());
-    std::string problem = fetched.error;
-    if (fetched.ok) {
-      std::vector<Link> feed_links;
-      FeedStats stats;
-      if (ParseFeed(feed, fetched.body, &feed_links, &stats, &problem)) {
-        fr.items = stats.items;
-        fr.dropped_urls = stats.dropped_urls;
-        fr.dropped_untitled = stats.dropped_untitled;
-        fr.links = static_cast<int>(feed_links.size());
-        if (feed_links.empty()) {
-          problem = "feed \"" + feed.name + "\": no usable links in " +
-                    fetched.source + " (" + std::to_string(stats.items) +
-                    " items)";
-        } else {
-          fr.status = "fresh";
-          links->insert(links->end(),
-                        std::make_move_iterator(feed_links.begin()),
-                        std::make_move_iterator(feed_links.end()));
-          if (stats.dropped_urls > 0) {
-            log << "linkpage: feed \"" << feed.name << "\": "
-                << stats.dropped_urls
-                << " items dropped for a link that is not http(s)\n";
-          }
-        }
-      }
-    }
-    if (fr.status.empty()) {
-      fr.error = problem;
-      fr.status = feed.required ? "failed" : "dropped";
-      log << "linkpage: " << (feed.required ? "error" : "warning") << ": "
-          << problem << (feed.required ? "" : "; its links are left out")
-          << "\n";
-    } else {
-      log << "linkpage: feed \"" << feed.name << "\": " << fr.status << ", "
-          << fr.links << " links\n";
-    }
-    report->feeds.push_back(fr);
-    if (fr.status == "failed") {
-      *err = problem + " (the feed is required)";
-      return false;
-    }
-    if (options.strict && fr.status != "fresh") {
-      *err = "feed \"" + feed.name + "\" is " + fr.status +
-             " and --strict is set";
-      return false;
-    }
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string CacheDir(const Site& site) {
+  return (fs::path(site.dir) / ".linkpage-cache").string();
+}
+
+std::string OneDecimal(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+// ParseFeed's messages start with the feed's name; the log line and the
+// report already say which feed it is.
+std::string WithoutFeedPrefix(const FeedConfig& feed, std::string message) {
+  const std::string prefix = "feed \"" + feed.name + "\": ";
+  if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
+  return message;
+}
+
+// Parses "body" and checks it has usable links. On failure returns false
+// with "*problem" saying why.
+bool ParseUsable(const FeedConfig& feed, const std::string& body,
+                 const std::string& source, std::vector<Link>* links,
+                 FeedStats* stats, std::string* problem) {
+  links->clear();
+  *stats = FeedStats{};
+  std::string err;
+  if (!ParseFeed(feed, body, links, stats, &err)) {
+    *problem = "unusable response: " + WithoutFeedPrefix(feed, err);
+    return false;
+  }
+  if (links->empty()) {
+    *problem = "unusable response: no usable links in " + source + " (" +
+               std::to_string(stats->items) + " items)";
+    return false;
   }
   return true;
+}
+
+// What GatherFeeds decided about one feed.
+struct Outcome {
+  FeedReport report;
+  std::vector<Link> links;
+  std::string message;  // The log line, after "linkpage: ".
+};
+
+Outcome Decide(const FeedConfig& feed, const Options& options,
+               const FetchResult& fetched, bool local,
+               const std::optional<CacheEntry>& cached,
+               const std::string& cache_error, FeedCache* cache,
+               std::ostream& log) {
+  Outcome out;
+  FeedReport& fr = out.report;
+  fr.name = feed.name;
+  fr.source = fetched.source;
+  fr.seconds = fetched.seconds;
+  fr.http_status = fetched.http_status;
+  fr.attempts = fetched.attempts;
+  const int64_t now = Now(options);
+  const int64_t age_seconds =
+      cached ? std::max<int64_t>(0, now - cached->fetched_at) : 0;
+  const double age_hours = static_cast<double>(age_seconds) / 3600.0;
+  const bool copy_usable =
+      cached && age_seconds <= int64_t{feed.max_stale_hours} * 3600;
+  const std::string quoted = "feed \"" + feed.name + "\": ";
+
+  FeedStats stats;
+  std::string problem;
+  if (fetched.ok && fetched.not_modified) {
+    if (cached && ParseUsable(feed, cached->body, fetched.source, &out.links,
+                              &stats, &problem)) {
+      fr.status = "not_modified";
+      fr.from_cache = true;
+      fr.bytes = static_cast<long long>(cached->body.size());
+      CacheEntry refreshed = *cached;
+      refreshed.fetched_at = now;
+      if (!fetched.etag.empty()) refreshed.etag = fetched.etag;
+      if (!fetched.last_modified.empty()) {
+        refreshed.last_modified = fetched.last_modified;
+      }
+      std::string err;
+      if (!options.offline && !cache->Refresh(feed.name, refreshed, &err)) {
+        log << "linkpage: warning: " << quoted << err << "\n";
+      }
+      out.message = quoted + "not modified, " +
+                    std::to_string(out.links.size()) +
+                    " links (HTTP 304, the cached copy is current)";
+    } else {
+      problem = "the server answered 304 Not Modified but the cached copy "
+                "is unusable";
+    }
+  } else if (fetched.ok) {
+    if (ParseUsable(feed, fetched.body, fetched.source, &out.links, &stats,
+                    &problem)) {
+      const int n = static_cast<int>(out.links.size());
+      if (copy_usable && cached->links > 0 &&
+          n < cached->links * kMinLinksRatio) {
+        problem = "unusable response: " + fetched.source + " shrank from " +
+                  std::to_string(cached->links) + " to " + std::to_string(n) +
+                  " usable links";
+        out.links.clear();
+      } else {
+        fr.status = "fresh";
+        fr.bytes = static_cast<long long>(fetched.body.size());
+        if (!options.offline) {
+          CacheEntry entry;
+          entry.url = feed.url;
+          entry.body = fetched.body;
+          entry.etag = fetched.etag;
+          entry.last_modified = fetched.last_modified;
+          entry.fetched_at = now;
+          entry.items = stats.items;
+          entry.links = n;
+          std::string err;
+          if (!cache->Store(feed.name, &entry, &err)) {
+            log << "linkpage: warning: " << quoted
+                << "the feed cache was not updated: " << err << "\n";
+          }
+        }
+        out.message = quoted + "fresh, " + std::to_string(n) + " links (" +
+                      (local ? fetched.source
+                             : "HTTP " + std::to_string(fetched.http_status)) +
+                      ", " + std::to_string(fetched.body.size()) + " bytes" +
+                      (fetched.attempts > 1
+                           ? ", " + std::to_string(fetched.attempts) +
+                                 " attempts"
+                           : "") +
+                      ")";
+      }
+    }
+  } else if (options.offline && !local) {
+    problem = "offline";
+  } else {
+    problem = "fetch failed: " + fetched.error;
+  }
+
+  if (fr.status.empty()) {
+    // Not trusted: the last good copy, while it is young enough.
+    fr.error = problem;
+    std::string copy_problem;
+    if (copy_usable && ParseUsable(feed, cached->body, cached->url,
+                                   &out.links, &stats, &copy_problem)) {
+      fr.status = "stale";
+      fr.from_cache = true;
+      fr.age_hours = age_hours;
+      fr.bytes = static_cast<long long>(cached->body.size());
+      out.message = "warning: " + quoted + "stale (" + problem +
+                    "; using the copy from " + OneDecimal(age_hours) +
+                    " hours ago), " + std::to_string(out.links.size()) +
+                    " links";
+    } else {
+      std::string why;
+      if (!cached) {
+        why = cache_error.empty() ? "no cached copy" : cache_error;
+      } else if (!copy_usable) {
+        why = "the last good copy is " + OneDecimal(age_hours) +
+              " hours old, past max_stale_hours (" +
+              std::to_string(feed.max_stale_hours) + ")";
+      } else {
+        why = "the cached copy is unusable too: " + copy_problem;
+      }
+      out.links.clear();
+      stats = FeedStats{};
+      fr.status = feed.required ? "failed" : "dropped";
+      fr.error = problem + "; " + why;
+      out.message = std::string(feed.required ? "error: " : "warning: ") +
+                    quoted + fr.status + " (" + fr.error + "); " +
+                    (feed.required ? "the feed is required"
+                                   : "its links are left out");
+      if (problem == "offline") {
+        out.message += "; run \"linkpage fetch\" to fill the cache";
+      }
+    }
+  }
+  fr.items = stats.items;
+  fr.dropped_urls = stats.dropped_urls;
+  fr.dropped_untitled = stats.dropped_untitled;
+  fr.links = static_cast<int>(out.links.size());
+  return out;
+}
+
+}  // namespace
+
+bool IsDegraded(const FeedReport& feed) {
+  return feed.status != "fresh" && feed.status != "not_modified";
+}
+
+bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
+                 Report* report, std::vector<Link>* links, std::string* err) {
+  const size_t n = site.feeds.size();
+  FeedCache cache(CacheDir(site));
+  std::vector<std::optional<CacheEntry>> cached(n);
+  std::vector<std::string> cache_errors(n);
+  std::vector<FetchResult> fetched(n);
+  std::vector<bool> local(n);
+  std::vector<HttpRequest> requests;
+  std::vector<size_t> request_feed;
+  for (size_t i = 0; i < n; ++i) {
+    const FeedConfig& feed = site.feeds[i];
+    CacheEntry entry;
+    if (cache.Load(feed.name, &entry, &cache_errors[i])) {
+      cached[i] = std::move(entry);
+    }
+    local[i] = !LocalPath(site.dir, feed).empty();
+    if (local[i]) {
+      fetched[i] = ReadLocalFeed(site.dir, feed);
+    } else if (options.offline) {
+      fetched[i].source = feed.url;
+    } else {
+      HttpRequest request;
+      request.feed = &feed;
+      // Validators belong to the URL that sent them.
+      if (cached[i] && cached[i]->url == feed.url) {
+        request.if_none_match = cached[i]->etag;
+        request.if_modified_since = cached[i]->last_modified;
+      }
+      requests.push_back(std::move(request));
+      request_feed.push_back(i);
+    }
+  }
+  FetchPolicy policy;
+  if (options.jobs > 0) policy.jobs = options.jobs;
+  std::vector<FetchResult> results = FetchHttp(requests, policy);
+  for (size_t k = 0; k < results.size(); ++k) {
+    fetched[request_feed[k]] = std::move(results[k]);
+  }
+
+  std::string first_error;
+  for (size_t i = 0; i < n; ++i) {
+    const FeedConfig& feed = site.feeds[i];
+    Outcome out = Decide(feed, options, fetched[i], local[i], cached[i],
+                         cache_errors[i], &cache, log);
+    log << "linkpage: " << out.message << "\n";
+    if (out.report.dropped_urls > 0) {
+      log << "linkpage: feed \"" << feed.name << "\": "
+          << out.report.dropped_urls
+          << " items dropped for a link that is not http(s)\n";
+    }
+    links->insert(links->end(), std::make_move_iterator(out.links.begin()),
+                  std::make_move_iterator(out.links.end()));
+    if (first_error.empty()) {
+      if (out.report.status == "failed") {
+        first_error = "feed \"" + feed.name + "\" is required and has no "
+                      "usable copy: " + out.report.error;
+      } else if (options.strict && IsDegraded(out.report)) {
+        first_error = "feed \"" + feed.name + "\" is " + out.report.status +
+                      " (" + out.report.error + ") and --strict is set";
+      }
+    }
+    report->feeds.push_back(std::move(out.report));
+  }
+  if (!first_error.empty()) {
+    *err = first_error;
+    return false;
+  }
+  return true;
+}
+
+int FetchOnly(const Options& options, std::ostream& log) {
+  const auto start = std::chrono::steady_clock::now();
+  Site site;
+  std::string err;
+  if (!LoadSite(options.site_dir, options.env, &site, &err)) {
+    log << "linkpage: error: " << err << "\n";
+    return kExitFailed;
+  }
+  std::error_code ec;
+  fs::path cache = CacheDir(site);
+  fs::create_directories(cache, ec);
+  SiteLock lock;
+  if (!lock.Acquire((cache / "lock").string(), &err)) {
+    log << "linkpage: error: " << err << "\n";
+    return kExitFailed;
+  }
+  Report report;
+  std::vector<Link> links;
+  const bool ok = GatherFeeds(site, options, log, &report, &links, &err);
+  int counts[5] = {0, 0, 0, 0, 0};
+  const char* kStatuses[5] = {"fresh", "not_modified", "stale", "dropped",
+                              "failed"};
+  for (const FeedReport& f : report.feeds) {
+    for (int s = 0; s < 5; ++s) counts[s] += f.status == kStatuses[s];
+  }
+  char secs[32];
+  std::snprintf(
+      secs, sizeof secs, "%.2f",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count());
+  if (!ok) log << "linkpage: error: " << err << "\n";
+  log << "linkpage: fetched " << site.feeds.size() << " feeds into " +
+                                                         cache.string()
+      << " (" << counts[0] << " fresh, " << counts[1] << " not modified, "
+      << counts[2] << " stale, " << counts[3] << " dropped, " << counts[4]
+      << " failed) in " << secs << "s\n";
+  return ok ? kExitPublished : kExitFailed;
 }
 
 }  // namespace linkpage

@@ -1,5 +1,6 @@
 // Usable links for every feed of a site: fetch, parse, and decide what to
-// trust.
+// trust, falling back to the feed cache (cache.h) when the fresh copy is
+// not trustworthy.
 #ifndef LINKPAGE_SOURCES_H_
 #define LINKPAGE_SOURCES_H_
 
@@ -13,13 +14,43 @@
 
 namespace linkpage {
 
-// Fetches and parses every feed of "site", appending the links of each
-// usable feed to "*links" (feeds in name order) and one FeedReport per
-// feed to report->feeds; logs one line per feed. Returns false, with "*err"
-// naming the feed, when the run must not publish: a required feed has no
-// usable copy, or options.strict is set and a feed is degraded.
+// A fresh copy with fewer usable links than this share of the last good
+// copy's is not trusted (a half-empty export, a truncated listing): the
+// last good copy is used instead while it is younger than max_stale_hours.
+// Once that copy has expired, the smaller feed is taken as the new normal.
+inline constexpr double kMinLinksRatio = 0.5;
+
+// Fetches and parses every feed of "site" (http(s) feeds concurrently, at
+// most options.jobs transfers at once, kDefaultFetchJobs when 0), appending
+// the links of each usable feed to "*links" (feeds in name order) and one
+// FeedReport per feed to report->feeds; logs one line per feed.
+//
+// A fresh copy is trusted when it was fetched (or read), parses, has at
+// least one usable link and has not shrunk below kMinLinksRatio of the
+// cached copy; only a trusted copy is written to the cache, SITE/
+// .linkpage-cache/feeds/. Otherwise the cached copy is used while it is no
+// older than the feed's max_stale_hours (status "stale"), else the feed's
+// links are left out ("dropped", or "failed" for a required feed).
+//
+// options.offline: no network; http(s) feeds are served from the cache
+// ("stale", error "offline") and the cache is only read, never written.
+//
+// Returns false, with "*err" naming the feed, when the run must not
+// publish: a required feed has no usable copy, or options.strict is set and
+// a feed is degraded (IsDegraded; with --offline any http(s) feed is).
+// Every feed is processed and reported either way.
 bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
                  Report* report, std::vector<Link>* links, std::string* err);
+
+// Whether a feed was served stale, dropped or failed ("fresh" and
+// "not_modified" are healthy).
+bool IsDegraded(const FeedReport& feed);
+
+// linkpage fetch: loads the site, takes the site lock and refreshes the
+// feed cache (GatherFeeds without rendering; out/ is not touched). Logs one
+// line per feed and a summary. Returns kExitPublished (0), or kExitFailed
+// (1) when the site cannot be loaded or locked, or GatherFeeds fails.
+int FetchOnly(const Options& options, std::ostream& log);
 
 }  // namespace linkpage
 

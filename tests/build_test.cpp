@@ -1,10 +1,15 @@
 // End to end: the example site, built into temporary directories.
 #include "build.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -12,6 +17,7 @@
 #include <sstream>
 
 #include "config.h"
+#include "lock.h"
 #include "test_util.h"
 
 namespace linkpage {
@@ -44,16 +50,6 @@ std::map<std::string, std::string> Tree(const std::string& dir) {
     }
   }
   return files;
-}
-
-bool HasClass(const pugi::xml_node& n, const char* cls) {
-  std::string c = n.attribute("class").value();
-  std::istringstream ss(c);
-  std::string word;
-  while (ss >> word) {
-    if (word == cls) return true;
-  }
-  return false;
 }
 
 std::string Text(const pugi::xml_node& n) {
@@ -318,6 +314,197 @@ TEST_CASE("cli: build and check on a copy of the example site") {
   CHECK(fs::exists(dir / "out/index.html"));
   CHECK(RunBinary("build --site " + dir.path() + "/nonexistent", &out) == 1);
   CHECK_THAT(out, Catch::Contains("site.json: cannot read"));
+}
+
+// Modification times of every file below "dir".
+std::map<std::string, int64_t> MTimes(const std::string& dir) {
+  std::map<std::string, int64_t> times;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    struct stat st {};
+    REQUIRE(::stat(e.path().c_str(), &st) == 0);
+    times[fs::relative(e.path(), dir).string()] =
+        st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+  }
+  return times;
+}
+
+// Sets every file below "dir" to an old mtime, so that a rewrite shows.
+void AgeFiles(const std::string& dir) {
+  struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) {
+      REQUIRE(::utimensat(AT_FDCWD, e.path().c_str(), old, 0) == 0);
+    }
+  }
+}
+
+TEST_CASE("build: an unchanged rebuild touches no file, a changed feed only "
+          "its pages") {
+  TempDir dir;
+  CopyExampleSite(dir.path());
+  std::ostringstream log;
+  REQUIRE(Build(SiteOptions(dir.path()), log) == kExitPublished);
+  AgeFiles(dir / "out");
+  auto before = MTimes(dir / "out");
+  Report report;
+  REQUIRE(Build(SiteOptions(dir.path()), log, &report) == kExitPublished);
+  CHECK(MTimes(dir / "out") == before);
+  for (const PageReport& p : report.pages) CHECK(p.change == "unchanged");
+
+  // sleep-products feeds only the page that takes every feed.
+  Site site;
+  std::string err;
+  REQUIRE(LoadSite(dir.path(), FakeEnv(), &site, &err));
+  std::string all_feeds_page;
+  for (const Page& p : site.pages) {
+    if (p.feeds.empty()) all_feeds_page = p.slug;
+  }
+  REQUIRE_FALSE(all_feeds_page.empty());
+  std::string atom = ReadFile(dir / "link-feeds/samples/sleep-products.atom");
+  size_t changed_titles = 0;
+  for (size_t at = 0; (at = atom.find("<title>", at)) != std::string::npos;
+       at += 7) {
+    atom.insert(at + 7, "New ");
+    ++changed_titles;
+  }
+  REQUIRE(changed_titles > 1);
+  WriteFile(dir / "link-feeds/samples/sleep-products.atom", atom);
+  Report report2;
+  REQUIRE(Build(SiteOptions(dir.path()), log, &report2) == kExitPublished);
+  auto after = MTimes(dir / "out");
+  std::vector<std::string> changed;
+  for (const auto& [path, t] : after) {
+    if (before[path] != t) changed.push_back(path);
+  }
+  CHECK(changed == std::vector<std::string>{all_feeds_page + "/index.html"});
+  for (const PageReport& p : report2.pages) {
+    CHECK(p.change == (p.slug == all_feeds_page ? "changed" : "unchanged"));
+  }
+}
+
+TEST_CASE("build: pages whose slug left site.json disappear") {
+  TempDir dir;
+  CopyExampleSite(dir.path());
+  std::ostringstream log;
+  REQUIRE(Build(SiteOptions(dir.path()), log) == kExitPublished);
+  nlohmann::ordered_json json =
+      nlohmann::ordered_json::parse(ReadFile(dir / "site.json"));
+  std::string gone = json["pages"].back()["slug"];
+  json["pages"].erase(json["pages"].size() - 1);
+  WriteFile(dir / "site.json", json.dump(2));
+  Report report;
+  REQUIRE(Build(SiteOptions(dir.path()), log, &report) == kExitPublished);
+  CHECK_FALSE(fs::exists(dir / ("out/" + gone)));
+  CHECK(report.removed_pages == std::vector<std::string>{gone});
+  CHECK_THAT(ReadFile(dir / "out/sitemap.xml"), !Catch::Contains(gone));
+}
+
+TEST_CASE("build: same SOURCE_DATE_EPOCH, byte-identical output") {
+  TempDir dir;
+  CopyExampleSite(dir.path());
+  nlohmann::ordered_json json =
+      nlohmann::ordered_json::parse(ReadFile(dir / "site.json"));
+  json["site"].erase("copyright_year");
+  WriteFile(dir / "site.json", json.dump(2));
+  Options a = SiteOptions(dir.path(), dir / "a");
+  a.env = FakeEnv({{"SOURCE_DATE_EPOCH", "1600000000"}});
+  Options b = a;
+  b.out_dir = dir / "b";
+  b.now = 1900000000;  // A different day: the output must not depend on it.
+  std::ostringstream log;
+  REQUIRE(Build(a, log) == kExitPublished);
+  REQUIRE(Build(b, log) == kExitPublished);
+  CHECK(Tree(dir / "a") == Tree(dir / "b"));
+  CHECK_THAT(ReadFile(dir / "a/index.html"), Catch::Contains("© 2020 "));
+}
+
+TEST_CASE("build: a second run on a locked site exits 1 naming the holder") {
+  TempDir dir;
+  CopyExampleSite(dir.path());
+  fs::create_directories(dir / ".linkpage-cache");
+  SiteLock lock;
+  std::string err;
+  REQUIRE(lock.Acquire(dir / ".linkpage-cache/lock", &err));
+  std::string out;
+  CHECK(RunBinary("build --offline --site " + dir.path(), &out) == 1);
+  CHECK_THAT(out, Catch::Contains("pid " + std::to_string(::getpid())));
+  CHECK_FALSE(fs::exists(dir / "out"));
+}
+
+TEST_CASE("build: a lock left by a killed run does not block") {
+  TempDir dir;
+  CopyExampleSite(dir.path());
+  fs::create_directories(dir / ".linkpage-cache");
+  WriteFile(dir / ".linkpage-cache/lock", "999999\n");  // Stale, unlocked.
+  std::string out;
+  CHECK(RunBinary("build --offline --site " + dir.path(), &out) == 0);
+}
+
+// A site of "n" pages sharing one article, for builds long enough to be
+// interrupted.
+void MakeLargeSite(const std::string& dir, int n) {
+  CopyExampleSite(dir);
+  nlohmann::ordered_json json =
+      nlohmann::ordered_json::parse(ReadFile(dir + "/site.json"));
+  nlohmann::ordered_json pages = nlohmann::ordered_json::array();
+  for (int i = 0; i < n; ++i) {
+    pages.push_back({{"slug", "topic-" + std::to_string(i)},
+                     {"topic", "massage topic " + std::to_string(i)},
+                     {"article", "articles/massage-therapy-for-back-pain.md"}});
+  }
+  json["pages"] = pages;
+  WriteFile(dir + "/site.json", json.dump(2));
+}
+
+TEST_CASE("build: SIGKILL at any moment leaves out/ complete") {
+  TempDir dir;
+  MakeLargeSite(dir.path(), 800);
+  const std::string feed = dir / "link-feeds/samples/wellness-offers.xml";
+  const std::string feed_a = ReadFile(feed);
+  std::string feed_b = feed_a;
+  for (size_t at = 0; (at = feed_b.find("<title>", at)) != std::string::npos;
+       at += 7) {
+    feed_b.insert(at + 7, "B ");
+  }
+  std::string out;
+  WriteFile(feed, feed_b);
+  REQUIRE(RunBinary("build --offline --site " + dir.path(), &out) == 0);
+  auto tree_b = Tree(dir / "out");
+  WriteFile(feed, feed_a);
+  auto start = std::chrono::steady_clock::now();
+  REQUIRE(RunBinary("build --offline --site " + dir.path(), &out) == 0);
+  auto full = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+  auto tree_a = Tree(dir / "out");
+  REQUIRE(tree_a != tree_b);
+
+  int killed = 0;
+  for (int i = 0; i < 6; ++i) {
+    WriteFile(feed, i % 2 ? feed_a : feed_b);
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 2);
+      std::string site = dir.path();
+      ::execl(LINKPAGE_BINARY, LINKPAGE_BINARY, "build", "--offline",
+              "--site", site.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::usleep(static_cast<useconds_t>(full * (i + 1) / 10));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    killed += WIFSIGNALED(status);
+    auto now = Tree(dir / "out");
+    CHECK((now == tree_a || now == tree_b));
+  }
+  CHECK(killed >= 3);  // Most runs were really caught in flight.
+  WriteFile(feed, feed_a);
+  CHECK(RunBinary("build --offline --site " + dir.path(), &out) == 0);
+  CHECK(Tree(dir / "out") == tree_a);
 }
 
 }  // namespace

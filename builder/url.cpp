@@ -1,0 +1,199 @@
+#include "url.h"
+
+#include <arpa/inet.h>
+
+#include <string>
+#include <string_view>
+
+#include "text.h"
+
+namespace linkpage {
+namespace {
+
+// Longer URLs are not links a page should carry.
+constexpr size_t kMaxUrlBytes = 8192;
+constexpr size_t kMaxHostBytes = 253;
+constexpr size_t kMaxLabelBytes = 63;
+
+bool IsHostChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+// A DNS name or IPv4 address: non-empty dot-separated labels of ASCII
+// letters, digits, '-' and '_'. Non-ASCII (IDN) hosts must come in their
+// ASCII (punycode) form, which also rules out look-alike characters.
+bool IsValidRegName(std::string_view host) {
+  if (host.empty() || host.size() > kMaxHostBytes) return false;
+  size_t label = 0;
+  for (char c : host) {
+    if (c == '.') {
+      if (label == 0) return false;
+      label = 0;
+    } else if (IsHostChar(c)) {
+      if (++label > kMaxLabelBytes) return false;
+    } else {
+      return false;
+    }
+  }
+  return label > 0;
+}
+
+bool IsValidIpv6Literal(std::string_view bracketed) {
+  if (bracketed.size() < 3 || bracketed.size() > 48) return false;
+  std::string inner(bracketed.substr(1, bracketed.size() - 2));
+  in6_addr addr;
+  return inet_pton(AF_INET6, inner.c_str(), &addr) == 1;
+}
+
+bool IsUnreserved(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+std::string PercentEncode(std::string_view s) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (IsUnreserved(c)) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool ParseHttpUrl(std::string_view text, Url* url) {
+  Url u;
+  if (text.empty() || text.size() > kMaxUrlBytes) return false;
+  for (char ch : text) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    // Whitespace, controls, backslashes (which browsers read as '/') and
+    // characters that can never appear in a URL.
+    if (c <= 0x20 || c == 0x7F || c == '\\' || c == '<' || c == '>' ||
+        c == '"') {
+      return false;
+    }
+  }
+  if (FixUtf8(text) != text) return false;  // Must be valid UTF-8.
+
+  size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return false;
+  u.scheme = ToLower(text.substr(0, colon));
+  if (u.scheme != "http" && u.scheme != "https") return false;
+  std::string_view rest = text.substr(colon + 1);
+  if (rest.substr(0, 2) != "//") return false;
+  rest.remove_prefix(2);
+
+  size_t auth_end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, auth_end);
+  rest = auth_end == std::string_view::npos ? std::string_view()
+                                            : rest.substr(auth_end);
+  if (authority.find('@') != std::string_view::npos) return false;
+
+  std::string_view host = authority, port;
+  if (!authority.empty() && authority[0] == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    host = authority.substr(0, close + 1);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after[0] != ':') return false;
+      port = after.substr(1);
+      if (port.empty()) return false;
+    }
+    if (!IsValidIpv6Literal(host)) return false;
+  } else {
+    size_t port_colon = authority.find(':');
+    if (port_colon != std::string_view::npos) {
+      host = authority.substr(0, port_colon);
+      port = authority.substr(port_colon + 1);
+      if (port.empty()) return false;
+    }
+    if (!IsValidRegName(host)) return false;
+  }
+  if (!port.empty()) {
+    if (port.size() > 5) return false;
+    int value = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9') return false;
+      value = value * 10 + (c - '0');
+    }
+    if (value < 1 || value > 65535) return false;
+    u.port = value;
+  }
+  u.host = ToLower(host);
+
+  size_t hash = rest.find('#');
+  if (hash != std::string_view::npos) {
+    u.fragment = std::string(rest.substr(hash + 1));
+    rest = rest.substr(0, hash);
+  }
+  size_t question = rest.find('?');
+  if (question != std::string_view::npos) {
+    u.query = std::string(rest.substr(question + 1));
+    rest = rest.substr(0, question);
+  }
+  u.path = std::string(rest);
+  if (url) *url = std::move(u);
+  return true;
+}
+
+bool IsPlaceableUrl(std::string_view text) {
+  return ParseHttpUrl(text, nullptr);
+}
+
+std::string NormalizeUrl(std::string_view text) {
+  Url u;
+  if (!ParseHttpUrl(text, &u)) return std::string(text);
+  std::string out = u.scheme + "://" + u.host;
+  const int default_port = u.scheme == "https" ? 443 : 80;
+  if (u.port != 0 && u.port != default_port) {
+    out += ':' + std::to_string(u.port);
+  }
+  std::string_view path = u.path;
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  out += path;
+  if (!u.query.empty()) out += '?' + u.query;
+  return out;
+}
+
+std::string DisplayHost(std::string_view text) {
+  Url u;
+  if (!ParseHttpUrl(text, &u)) return "";
+  std::string_view host = u.host;
+  if (host.substr(0, 4) == "www." && host.size() > 4) host.remove_prefix(4);
+  return std::string(host);
+}
+
+std::string AppendQuery(
+    std::string_view url,
+    const std::vector<std::pair<std::string, std::string>>& params) {
+  if (params.empty()) return std::string(url);
+  size_t hash = url.find('#');
+  std::string_view base = url.substr(0, hash);
+  std::string_view fragment =
+      hash == std::string_view::npos ? std::string_view() : url.substr(hash);
+  std::string out(base);
+  char sep = '?';
+  if (base.find('?') != std::string_view::npos) {
+    sep = (out.back() == '?' || out.back() == '&') ? '\0' : '&';
+  }
+  for (const auto& [key, value] : params) {
+    if (sep != '\0') out.push_back(sep);
+    out += PercentEncode(key);
+    out.push_back('=');
+    out += PercentEncode(value);
+    sep = '&';
+  }
+  out += fragment;
+  return out;
+}
+
+}  // namespace linkpage
