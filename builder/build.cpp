@@ -6,7 +6,10 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <atomic>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include "article.h"
@@ -35,43 +38,116 @@ std::string OutDir(const Options& options) {
              : options.out_dir;
 }
 
-struct Rendered {
-  std::string path;
-  std::string bytes;
-  int links = 0;
-};
+// The sitemap's <lastmod>: the UTC date of SOURCE_DATE_EPOCH, or "" (none)
+// when it is not set, so that output depends on inputs alone.
+std::string LastMod(const Options& options) {
+  std::optional<std::string> sde = options.env("SOURCE_DATE_EPOCH");
+  if (!sde || sde->empty()) return "";
+  char* end = nullptr;
+  long long v = std::strtoll(sde->c_str(), &end, 10);
+  if (*end != '\0' || v < 0) return "";
+  std::time_t t = static_cast<std::time_t>(v);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
 
-// Renders everything the site consists of, page by page.
+// Renders, checks and stages one topic page.
+bool RenderPage(const Site& site, int year, const Page& page,
+                const Renderer& renderer, const LinkIndex& index,
+                Publisher* publisher, PageReport* out, std::string* err) {
+  std::string html;
+  if (!LoadArticle((fs::path(site.dir) / page.article).string(), page.slug,
+                   &html, err)) {
+    return false;
+  }
+  std::vector<Link> links = index.Pick(page, site.feeds);
+  std::string bytes = renderer.RenderPage(site, year, page, links, html);
+  std::string violation =
+      CheckPage(bytes, site, year, PageKind::kTopic, &page, &links);
+  if (!violation.empty()) {
+    *err = "page \"" + page.slug + "\" breaks the compliance " + violation +
+           "; fix templates/page.mustache";
+    return false;
+  }
+  FileChange change;
+  if (!publisher->Write(page.slug + "/index.html", bytes, &change, err)) {
+    return false;
+  }
+  *out = {page.slug, static_cast<int>(links.size()),
+          change == FileChange::kAdded     ? "added"
+          : change == FileChange::kChanged ? "changed"
+                                           : "unchanged"};
+  return true;
+}
+
+// Renders the topic pages on "jobs" threads, each with its own copy of the
+// templates. On failure "*err" is the error of the first failing page in
+// site order among those rendered.
+bool RenderPages(const Site& site, int year, int jobs,
+                 const std::string& templates, const LinkIndex& index,
+                 Publisher* publisher, std::ostream* progress, Report* report,
+                 std::string* err) {
+  const size_t n = site.pages.size();
+  report->pages.assign(n, PageReport());
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> done{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  size_t failed_at = n;  // Guarded by mu.
+  auto work = [&] {
+    Renderer renderer;
+    std::string e;
+    if (!renderer.Load(templates, &e)) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (failed_at == n) *err = e;
+      failed = true;
+      return;
+    }
+    for (size_t i; !failed && (i = next++) < n;) {
+      if (!RenderPage(site, year, site.pages[i], renderer, index, publisher,
+                      &report->pages[i], &e)) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (i < failed_at) {
+          failed_at = i;
+          *err = e;
+        }
+        failed = true;
+      }
+      size_t d = ++done;
+      if (progress && (d % 500 == 0 || d == n)) {
+        std::lock_guard<std::mutex> lock(mu);
+        *progress << "\rlinkpage: rendered " << d << "/" << n << " pages"
+                  << (d == n ? "\n" : "") << std::flush;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  int count = std::max(1, std::min<int>(jobs, static_cast<int>(n)));
+  for (int t = 1; t < count; ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+  if (failed) return false;
+  report->links_total = 0;
+  for (const PageReport& p : report->pages) report->links_total += p.links;
+  return true;
+}
+
+// Renders everything the site consists of.
 bool RenderSite(const Site& site, const Options& options,
                 const Renderer& renderer, const LinkIndex& index,
-                Publisher* publisher, Report* report, std::string* err) {
+                Publisher* publisher, std::ostream* progress, Report* report,
+                std::string* err) {
   const int year = CopyrightYear(site, options.env, Now(options));
-  report->links_total = 0;
-  for (const Page& page : site.pages) {
-    std::string html;
-    if (!LoadArticle((fs::path(site.dir) / page.article).string(), page.slug,
-                     &html, err)) {
-      return false;
-    }
-    std::vector<Link> links = index.Pick(page, site.feeds);
-    std::string bytes = renderer.RenderPage(site, year, page, links, html);
-    std::string violation =
-        CheckPage(bytes, site, year, PageKind::kTopic, &page, &links);
-    if (!violation.empty()) {
-      *err = "page \"" + page.slug + "\" breaks the compliance " +
-             violation + "; fix templates/page.mustache";
-      return false;
-    }
-    FileChange change;
-    if (!publisher->Write(page.slug + "/index.html", bytes, &change, err)) {
-      return false;
-    }
-    report->links_total += static_cast<int>(links.size());
-    report->pages.push_back(
-        {page.slug, static_cast<int>(links.size()),
-         change == FileChange::kAdded     ? "added"
-         : change == FileChange::kChanged ? "changed"
-                                          : "unchanged"});
+  int jobs = options.jobs > 0
+                 ? options.jobs
+                 : static_cast<int>(std::thread::hardware_concurrency());
+  if (!RenderPages(site, year, jobs,
+                   (fs::path(site.dir) / "templates").string(), index,
+                   publisher, progress, report, err)) {
+    return false;
   }
   const std::string index_html = renderer.RenderIndex(site, year);
   const std::string privacy_html = renderer.RenderPrivacy(site, year);
@@ -90,7 +166,8 @@ bool RenderSite(const Site& site, const Options& options,
   return publisher->Write("index.html", index_html, &change, err) &&
          publisher->Write("privacy-policy/index.html", privacy_html, &change,
                           err) &&
-         publisher->Write("sitemap.xml", SitemapXml(site), &change, err) &&
+         publisher->Write("sitemap.xml", SitemapXml(site, LastMod(options)),
+                          &change, err) &&
          publisher->Write("robots.txt", RobotsTxt(site), &change, err) &&
          publisher->CopyTree(
              (fs::path(site.dir) / "templates" / "assets").string(),
@@ -170,7 +247,8 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
   const std::string out_dir = OutDir(options);
   Publisher publisher(out_dir);
   if (!publisher.Begin(&err) ||
-      !RenderSite(site, options, renderer, index, &publisher, report, &err)) {
+      !RenderSite(site, options, renderer, index, &publisher,
+                  options.progress ? &log : nullptr, report, &err)) {
     return Fail(log, report, err);
   }
   lap("render");
@@ -181,7 +259,9 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
   report->published = true;
 
   int degraded = 0, changed = 0;
-  for (const FeedReport& f : report->feeds) degraded += f.status != "fresh";
+  for (const FeedReport& f : report->feeds) {
+    degraded += f.status != "fresh" && f.status != "not_modified";
+  }
   for (const PageReport& p : report->pages) changed += p.change != "unchanged";
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.2f", Since(start));

@@ -3,10 +3,12 @@
 //
 // Per feed, two files: NAME.json (the metadata) and the body it names,
 // NAME@STAMP.body. A store writes a new body file first, then replaces
-// NAME.json atomically (temp file, fsync, rename), then removes the old
-// body; so a reader, or a run killed half-way, always sees a metadata file
-// and the body it describes. Feed names never contain '@' (config.cpp), so
-// one feed's files never match another's.
+// NAME.json atomically (temp file, rename), then removes the old body; so a
+// reader, or a run killed half-way, always sees a metadata file and the
+// body it describes. The metadata holds the body's size and checksum: a
+// copy torn by a power cut (nothing is fsynced) is detected and ignored.
+// Feed names never contain '@' (config.cpp), so one feed's files never
+// match another's.
 #ifndef LINKPAGE_CACHE_H_
 #define LINKPAGE_CACHE_H_
 

@@ -1,5 +1,7 @@
 // linkpage: flags only. Parses the command line, calls the pipeline, maps
 // the result to an exit status.
+#include <unistd.h>
+
 #include <iostream>
 #include <string>
 
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }
+  options.progress = ::isatty(STDERR_FILENO);
   if (*build) return linkpage::Build(options, std::cerr);
   if (*fetch) return linkpage::FetchOnly(options, std::cerr);
   if (*check) return linkpage::Check(options, std::cerr);

@@ -18,6 +18,7 @@ struct Options {
   bool strict = false;
   int jobs = 0;  // 0: one per core.
   std::string report_path;
+  bool progress = false;  // Show progress on the log (a terminal).
   // Seams for tests: the environment and the clock (seconds since the
   // epoch; std::nullopt: the real clock).
   EnvLookup env = ProcessEnv();

@@ -80,6 +80,12 @@ bool WriteAll(const std::string& path, std::string_view bytes,
   return true;
 }
 
+// "path" relative to "base", which it lies below. (std::filesystem::relative
+// would resolve both paths on disk, a handful of system calls per file.)
+std::string RelativeTo(const fs::path& path, const std::string& base) {
+  return path.generic_string().substr(base.size() + 1);
+}
+
 bool SameTime(const struct timespec& a, const struct timespec& b) {
   return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
@@ -206,7 +212,7 @@ bool Publisher::CopyTree(const std::string& src_dir,
   }
   for (const fs::path& file : files) {
     std::string rel =
-        rel_dir + "/" + fs::relative(file, src_dir).generic_string();
+        rel_dir + "/" + RelativeTo(file, fs::path(src_dir).generic_string());
     FILE* f = std::fopen(file.c_str(), "rb");
     if (!f) {
       *err = "cannot read " + file.string() + ": " + Errno();
@@ -234,7 +240,7 @@ bool Publisher::Commit(int* removed, std::string* err) {
   std::vector<fs::path> extra_files, dirs;
   for (auto it = fs::recursive_directory_iterator(staging_dir_, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    std::string rel = fs::relative(it->path(), staging_dir_).generic_string();
+    std::string rel = RelativeTo(it->path(), staging_dir_);
     if (it->is_directory(ec) && !it->is_symlink(ec)) {
       dirs.push_back(it->path());
     } else if (!written_.count(rel)) {
@@ -256,7 +262,7 @@ bool Publisher::Commit(int* removed, std::string* err) {
     for (auto it = fs::recursive_directory_iterator(out_dir_, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (!it->is_directory(ec) &&
-          !written_.count(fs::relative(it->path(), out_dir_).generic_string())) {
+          !written_.count(RelativeTo(it->path(), out_dir_))) {
         ++*removed;
       }
     }

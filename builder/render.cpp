@@ -174,7 +174,7 @@ std::string FormatPrice(const std::string& price,
   return price + " " + currency;
 }
 
-std::string SitemapXml(const Site& site) {
+std::string SitemapXml(const Site& site, const std::string& lastmod) {
   auto xml_escape = [](const std::string& s) {
     std::string out;
     for (char c : s) {
@@ -194,7 +194,9 @@ std::string SitemapXml(const Site& site) {
       "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
   auto add = [&](const std::string& path) {
     out += "  <url><loc>" + xml_escape(site.info.base_url + "/" + path) +
-           "</loc></url>\n";
+           "</loc>" +
+           (lastmod.empty() ? "" : "<lastmod>" + lastmod + "</lastmod>") +
+           "</url>\n";
   };
   add("");
   for (const Page& page : site.pages) add(page.slug + "/");

@@ -15,8 +15,9 @@ namespace linkpage {
 std::string FormatPrice(const std::string& price, const std::string& currency);
 
 // sitemaps.org sitemap of the home page, every page and the privacy page,
-// with absolute URLs from site.info.base_url.
-std::string SitemapXml(const Site& site);
+// with absolute URLs from site.info.base_url and, when "lastmod" is not
+// empty, that <lastmod> date on every URL.
+std::string SitemapXml(const Site& site, const std::string& lastmod = "");
 
 // robots.txt allowing everything, with a Sitemap: line.
 std::string RobotsTxt(const Site& site);

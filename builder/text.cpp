@@ -285,6 +285,14 @@ std::string StripTags(std::string_view s) {
         i = name_start + 1;  // "</>" is ignored by browsers.
         continue;
       }
+      if (end_tag && name_start < n) {
+        // "</" then anything else opens a bogus comment up to the next
+        // '>' (HTML tokenizer), e.g. "</?:em>" from a renamed element.
+        size_t end = s.find('>', name_start);
+        i = end == std::string_view::npos ? n : end + 1;
+        out.push_back(' ');
+        continue;
+      }
       out.push_back('<');
       ++i;
       continue;
