@@ -156,8 +156,18 @@ std::string CheckTopic(const pugi::xml_document& doc, const Site& site,
   for (int i = 0; i < static_cast<int>(els.size()); ++i) {
     const pugi::xml_node& n = els[i];
     std::string_view name = n.name();
-    if (disclosure < 0 && !disclosure_text.empty() &&
-        Text(n) == disclosure_text) {
+    // Only elements with text of their own can be the disclosure or the
+    // closing line; skipping the rest keeps this linear.
+    bool has_text = false;
+    for (pugi::xml_node c = n.first_child(); c && !has_text;
+         c = c.next_sibling()) {
+      has_text = c.type() == pugi::node_pcdata &&
+                 std::string_view(c.value()).find_first_not_of(" \t\r\n") !=
+                     std::string_view::npos;
+    }
+    std::string text = has_text ? Text(n) : std::string();
+    if (disclosure < 0 && !disclosure_text.empty() && has_text &&
+        text == disclosure_text) {
       disclosure = i;
     }
     if (name == "article" && article < 0) {
@@ -181,7 +191,7 @@ std::string CheckTopic(const pugi::xml_document& doc, const Site& site,
       }
     }
     if (article >= 0 && i >= article_end && closing < 0 &&
-        !closing_text.empty() && Text(n) == closing_text) {
+        !closing_text.empty() && has_text && text == closing_text) {
       closing = i;
     }
     if (closing >= 0 && image < 0 && name == "img" && n.attribute("alt") &&

@@ -154,6 +154,24 @@ void SetOptional(mu::data* d, const std::string& key,
   }
 }
 
+// The first words of the article, for <meta name="description">. Only the
+// first paragraph is read: the whole article would cost more than the rest
+// of the page.
+std::string MetaDescription(const std::string& article_html) {
+  constexpr size_t kMaxBytes = 160;
+  size_t start = article_html.find("<p>");
+  size_t end = start == std::string::npos
+                   ? std::string::npos
+                   : article_html.find("</p>", start);
+  std::string_view text = article_html;
+  if (end != std::string::npos) {
+    text = text.substr(start + 3, end - start - 3);
+  }
+  // Cut long before the end of a long paragraph (CleanText drops a tag
+  // left open by the cut).
+  return CleanText(text.substr(0, 4 * kMaxBytes), kMaxBytes, false);
+}
+
 std::string Heading(const Page& page) {
   return page.settings.heading_prefix.empty()
              ? page.topic
@@ -222,7 +240,7 @@ bool Renderer::Load(const std::string& dir, std::string* err) {
 std::string Renderer::RenderPage(const Site& site, int year, const Page& page,
                                  const std::vector<Link>& links,
                                  const std::string& article_html) const {
-  std::string description = CleanText(article_html, 160, false);
+  std::string description = MetaDescription(article_html);
   mu::data d = Common(site, year, "../", page.slug + "/",
                       page.topic + " | " + site.info.title, description);
   d.set("slug", page.slug);
