@@ -34,8 +34,8 @@ bool MarkdownToHtml(std::string_view markdown, std::string* html,
   return true;
 }
 
-bool LoadArticle(const std::string& path, const std::string& slug,
-                 std::string* html, std::string* err) {
+bool ReadArticle(const std::string& path, const std::string& slug,
+                 std::string* markdown, std::string* err) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     *err = "page \"" + slug + "\": cannot read its article " + path + ": " +
@@ -49,7 +49,15 @@ bool LoadArticle(const std::string& path, const std::string& slug,
     *err = "page \"" + slug + "\": error reading its article " + path;
     return false;
   }
-  if (!MarkdownToHtml(ss.str(), html, err)) {
+  *markdown = ss.str();
+  return true;
+}
+
+bool LoadArticle(const std::string& path, const std::string& slug,
+                 std::string* html, std::string* err) {
+  std::string markdown;
+  if (!ReadArticle(path, slug, &markdown, err)) return false;
+  if (!MarkdownToHtml(markdown, html, err)) {
     *err = "page \"" + slug + "\": " + path + ": " + *err;
     return false;
   }

@@ -14,6 +14,11 @@ namespace linkpage {
 bool MarkdownToHtml(std::string_view markdown, std::string* html,
                     std::string* err);
 
+// Reads the Markdown of page "slug" from "path". On failure "*err" names
+// the page and the file.
+bool ReadArticle(const std::string& path, const std::string& slug,
+                 std::string* markdown, std::string* err);
+
 // Reads and renders the article of page "slug" from "path". On failure
 // "*err" names the page and the file.
 bool LoadArticle(const std::string& path, const std::string& slug,

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <thread>
 #include <tuple>
 
@@ -54,16 +55,84 @@ std::string LastMod(const Options& options) {
   return buf;
 }
 
-// Renders, checks and stages one topic page.
-bool RenderPage(const Site& site, int year, const Page& page,
-                const Renderer& renderer, const LinkIndex& index,
-                Publisher* publisher, PageReport* out, std::string* err) {
-  std::string html;
-  if (!LoadArticle((fs::path(site.dir) / page.article).string(), page.slug,
-                   &html, err)) {
+// FNV-1a, 64 bits, over fields kept apart by a separator.
+class Hasher {
+ public:
+  Hasher& Add(std::string_view s) {
+    for (unsigned char c : s) Mix(c);
+    Mix(0x1f);
+    return *this;
+  }
+  Hasher& Add(int64_t n) { return Add(std::to_string(n)); }
+  uint64_t value() const { return h_ == 0 ? 1 : h_; }  // 0 means "none".
+
+ private:
+  void Mix(unsigned char c) {
+    h_ ^= c;
+    h_ *= 1099511628211ull;
+  }
+  uint64_t h_ = 14695981039346656037ull;
+};
+
+// A hash of everything a topic page is made from but the page itself.
+uint64_t SiteInputs(const Site& site, int year, const Renderer& renderer) {
+  const SiteInfo& s = site.info;
+  Hasher h;
+  h.Add(LINKPAGE_VERSION).Add(renderer.page_source()).Add(year);
+  for (const std::string* f : {&s.title, &s.base_url, &s.language,
+                               &s.company, &s.address, &s.email}) {
+    h.Add(*f);
+  }
+  return h.value();
+}
+
+uint64_t PageInputs(uint64_t site_inputs, const Page& page,
+                    const std::string& markdown,
+                    const std::vector<Link>& links) {
+  Hasher h;
+  h.Add(static_cast<int64_t>(site_inputs)).Add(page.slug).Add(page.topic);
+  const PageSettings& ps = page.settings;
+  h.Add(ps.heading_prefix).Add(ps.disclosure).Add(ps.closing_line);
+  h.Add(page.image ? page.image->src : "\x01").Add(page.image ? page.image->alt : "");
+  h.Add(markdown);
+  for (const Link& l : links) {
+    h.Add(l.feed).Add(l.title).Add(l.url).Add(l.description);
+    h.Add(l.display_host).Add(l.image).Add(l.price).Add(l.currency);
+    h.Add(l.advertiser);
+    for (const std::string& c : l.categories) h.Add(c);
+  }
+  return h.value();
+}
+
+const char* ChangeName(FileChange change) {
+  return change == FileChange::kAdded     ? "added"
+         : change == FileChange::kChanged ? "changed"
+                                          : "unchanged";
+}
+
+// Renders, checks and stages one topic page; a page whose inputs are those
+// of the published copy is kept as it is, without rendering.
+bool RenderPage(const Site& site, int year, uint64_t site_inputs,
+                const Page& page, const Renderer& renderer,
+                const LinkIndex& index, Publisher* publisher,
+                PageReport* out, std::string* err) {
+  std::string markdown;
+  if (!ReadArticle((fs::path(site.dir) / page.article).string(), page.slug,
+                   &markdown, err)) {
     return false;
   }
   std::vector<Link> links = index.Pick(page, site.feeds);
+  const uint64_t inputs = PageInputs(site_inputs, page, markdown, links);
+  const std::string path = page.slug + "/index.html";
+  if (publisher->Keep(path, inputs)) {
+    *out = {page.slug, static_cast<int>(links.size()), "unchanged"};
+    return true;
+  }
+  std::string html;
+  if (!MarkdownToHtml(markdown, &html, err)) {
+    *err = "page \"" + page.slug + "\": " + page.article + ": " + *err;
+    return false;
+  }
   std::string bytes = renderer.RenderPage(site, year, page, links, html);
   std::string violation =
       CheckPage(bytes, site, year, PageKind::kTopic, &page, &links);
@@ -73,13 +142,8 @@ bool RenderPage(const Site& site, int year, const Page& page,
     return false;
   }
   FileChange change;
-  if (!publisher->Write(page.slug + "/index.html", bytes, &change, err)) {
-    return false;
-  }
-  *out = {page.slug, static_cast<int>(links.size()),
-          change == FileChange::kAdded     ? "added"
-          : change == FileChange::kChanged ? "changed"
-                                           : "unchanged"};
+  if (!publisher->Write(path, bytes, &change, err, inputs)) return false;
+  *out = {page.slug, static_cast<int>(links.size()), ChangeName(change)};
   return true;
 }
 
@@ -106,9 +170,10 @@ bool RenderPages(const Site& site, int year, int jobs,
       failed = true;
       return;
     }
+    const uint64_t site_inputs = SiteInputs(site, year, renderer);
     for (size_t i; !failed && (i = next++) < n;) {
-      if (!RenderPage(site, year, site.pages[i], renderer, index, publisher,
-                      &report->pages[i], &e)) {
+      if (!RenderPage(site, year, site_inputs, site.pages[i], renderer, index,
+                      publisher, &report->pages[i], &e)) {
         std::lock_guard<std::mutex> lock(mu);
         if (i < failed_at) {
           failed_at = i;

@@ -96,27 +96,38 @@ std::vector<std::string> Terms(std::string_view text) {
 
 LinkIndex::LinkIndex(std::vector<Link> links) {
   std::unordered_set<std::string> seen;
+  std::vector<std::string> title, other, cats;
+  std::vector<std::pair<std::string, int>> weights;
   for (Link& link : links) {
     if (!seen.insert(NormalizeUrl(link.url)).second) {
       ++duplicates_;
       continue;
     }
     int id = static_cast<int>(links_.size());
-    std::vector<std::string> title, other;
+    title.clear();
+    other.clear();
+    cats.clear();
     Words(link.title, &title);
     Words(link.description, &other);
-    for (const std::string& c : link.categories) Words(c, &other);
-    // One weight per word and link: the best field it appears in.
-    std::unordered_map<std::string, int> weight;
-    for (const std::string& w : other) weight[w] = std::max(weight[w], 1);
-    std::vector<std::string> cats;
     for (const std::string& c : link.categories) Words(c, &cats);
-    for (const std::string& w : cats) weight[w] = std::max(weight[w], 2);
-    for (const std::string& w : title) weight[w] = 3;
-    for (const auto& [w, wt] : weight) {
-      if (!StopWords().count(w)) index_[w].emplace_back(id, wt);
+    // One posting per word and link, with the weight of the best field the
+    // word appears in.
+    weights.clear();
+    for (const std::string& w : title) weights.emplace_back(w, -3);
+    for (const std::string& w : cats) weights.emplace_back(w, -2);
+    for (const std::string& w : other) weights.emplace_back(w, -1);
+    std::sort(weights.begin(), weights.end());
+    for (size_t i = 0; i < weights.size(); ++i) {
+      if (i > 0 && weights[i].first == weights[i - 1].first) continue;
+      if (!StopWords().count(weights[i].first)) {
+        index_[weights[i].first].emplace_back(id, -weights[i].second);
+      }
     }
+    other.insert(other.end(), cats.begin(), cats.end());
     entries_.push_back({Joined(title), Joined(other)});
+    auto [it, added] =
+        feed_ids_.emplace(link.feed, static_cast<int>(feed_ids_.size()));
+    feed_of_.push_back(it->second);
     links_.push_back(std::move(link));
   }
 }
@@ -127,53 +138,90 @@ std::vector<Link> LinkIndex::Pick(const Page& page,
   std::vector<Link> picked;
   if (want == 0 || links_.empty()) return picked;
 
-  auto allowed = [&](int id) {
-    return page.feeds.empty() ||
-           std::find(page.feeds.begin(), page.feeds.end(),
-                     links_[id].feed) != page.feeds.end();
-  };
+  // Which feeds the page draws from, by feed id.
+  std::vector<char> allowed_feed(feed_ids_.size(), page.feeds.empty());
+  for (const std::string& name : page.feeds) {
+    auto it = feed_ids_.find(name);
+    if (it != feed_ids_.end()) allowed_feed[it->second] = 1;
+  }
+  auto allowed = [&](int id) { return allowed_feed[feed_of_[id]] != 0; };
 
-  // Query words, each counted once.
+  // Query words, each counted once; at most 64 take part, so that each
+  // link's matched words fit in one mask.
   std::vector<std::string> query = Terms(page.topic);
-  std::vector<std::string> phrases;
+  std::vector<std::vector<std::string>> phrases;
   for (const std::string& k : page.keywords) {
     std::vector<std::string> t = Terms(k);
-    if (t.size() > 1) phrases.push_back(Joined(t));
+    if (t.size() > 1) phrases.push_back(t);
     query.insert(query.end(), t.begin(), t.end());
   }
   std::sort(query.begin(), query.end());
   query.erase(std::unique(query.begin(), query.end()), query.end());
+  if (query.size() > 64) query.resize(64);
 
-  std::unordered_map<int, int> score;
-  for (const std::string& w : query) {
-    auto it = index_.find(w);
+  // Scratch space per thread, sized to the index and reset after use.
+  thread_local std::vector<int> score;
+  thread_local std::vector<uint64_t> matched;
+  thread_local std::vector<int> touched;
+  if (score.size() < links_.size()) {
+    score.assign(links_.size(), 0);
+    matched.assign(links_.size(), 0);
+  }
+  touched.clear();
+  for (size_t q = 0; q < query.size(); ++q) {
+    auto it = index_.find(query[q]);
     if (it == index_.end()) continue;
     for (const auto& [id, wt] : it->second) {
-      if (allowed(id)) score[id] += wt;
+      if (!allowed(id)) continue;
+      if (score[id] == 0) touched.push_back(id);
+      score[id] += wt;
+      matched[id] |= uint64_t{1} << q;
     }
   }
-  std::vector<std::pair<int, int>> ranked;  // (-score, id)
-  ranked.reserve(score.size());
-  for (const auto& [id, s] : score) {
-    int total = s;
-    for (const std::string& p : phrases) {
-      if (entries_[id].title_words.find(p) != std::string::npos) total += 3;
-      if (entries_[id].other_words.find(p) != std::string::npos) total += 1;
+  // A keyword phrase scores only where all its words matched, and only
+  // then is the link's text searched for it whole.
+  for (const std::vector<std::string>& words : phrases) {
+    uint64_t mask = 0;
+    for (const std::string& w : words) {
+      auto q = std::lower_bound(query.begin(), query.end(), w);
+      if (q == query.end() || *q != w) {
+        mask = 0;
+        break;
+      }
+      mask |= uint64_t{1} << (q - query.begin());
     }
-    ranked.emplace_back(-total, id);
+    if (mask == 0) continue;
+    std::string phrase = Joined(words);
+    for (int id : touched) {
+      if ((matched[id] & mask) != mask) continue;
+      if (entries_[id].title_words.find(phrase) != std::string::npos) {
+        score[id] += 3;
+      }
+      if (entries_[id].other_words.find(phrase) != std::string::npos) {
+        score[id] += 1;
+      }
+    }
   }
-  size_t n = std::min(want, ranked.size());
-  std::partial_sort(ranked.begin(), ranked.begin() + n, ranked.end());
-  std::vector<int> ids;
-  for (size_t i = 0; i < n; ++i) ids.push_back(ranked[i].second);
+  // Best scores first, ties by position (feed order).
+  auto better = [&](int a, int b) {
+    return score[a] != score[b] ? score[a] > score[b] : a < b;
+  };
+  std::vector<int> ids = touched;
+  size_t n = std::min(want, ids.size());
+  std::partial_sort(ids.begin(), ids.begin() + n, ids.end(), better);
+  ids.resize(n);
 
   if (ids.size() < want) {
     const size_t count = links_.size();
     const size_t start = Fnv1a(page.slug) % count;
     for (size_t k = 0; k < count && ids.size() < want; ++k) {
       int id = static_cast<int>((start + k) % count);
-      if (allowed(id) && !score.count(id)) ids.push_back(id);
+      if (allowed(id) && score[id] == 0) ids.push_back(id);
     }
+  }
+  for (int id : touched) {
+    score[id] = 0;
+    matched[id] = 0;
   }
 
   for (int id : ids) {

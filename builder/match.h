@@ -48,6 +48,8 @@ class LinkIndex {
   };
   std::vector<Link> links_;
   std::vector<Entry> entries_;
+  std::vector<int> feed_of_;  // Link index -> feed id.
+  std::unordered_map<std::string, int> feed_ids_;
   // Word -> (link index, weight), link indexes ascending.
   std::unordered_map<std::string, std::vector<std::pair<int, int>>> index_;
   int duplicates_ = 0;

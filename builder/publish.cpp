@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 namespace linkpage {
@@ -99,6 +101,9 @@ Publisher::Publisher(std::string out_dir) : out_dir_(std::move(out_dir)) {
   staging_dir_ = (p.parent_path() /
                   ("." + p.filename().string() + ".linkpage-next"))
                      .string();
+  manifest_path_ = (p.parent_path() /
+                    ("." + p.filename().string() + ".linkpage-manifest"))
+                       .string();
 }
 
 bool Publisher::Begin(std::string* err) {
@@ -118,6 +123,64 @@ bool Publisher::Begin(std::string* err) {
   if (::lstat(staging_dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     *err = staging_dir_ + " is not a directory; remove it";
     return false;
+  }
+  // The manifest of the live tree; a missing or damaged one only means
+  // that every file is made anew.
+  std::ifstream in(manifest_path_);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string path;
+    Entry e;
+    if (std::getline(fields, path, '\t') &&
+        fields >> std::hex >> e.inputs >> std::dec >> e.size >> e.mtime_ns) {
+      old_manifest_[path] = e;
+    }
+  }
+  return true;
+}
+
+void Publisher::Record(const std::string& rel_path, uint64_t inputs,
+                       const std::string& staged_path) {
+  struct stat st;
+  if (inputs == 0 || ::stat(staged_path.c_str(), &st) != 0) return;
+  Entry e{inputs, static_cast<int64_t>(st.st_size),
+          st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec};
+  std::lock_guard<std::mutex> lock(mu_);
+  new_manifest_[rel_path] = e;
+}
+
+bool Publisher::Keep(const std::string& rel_path, uint64_t inputs) {
+  auto it = old_manifest_.find(rel_path);
+  if (inputs == 0 || it == old_manifest_.end() ||
+      it->second.inputs != inputs) {
+    return false;
+  }
+  const std::string live = out_dir_ + "/" + rel_path;
+  const std::string next = staging_dir_ + "/" + rel_path;
+  struct stat live_st, next_st;
+  if (::lstat(live.c_str(), &live_st) != 0 || !S_ISREG(live_st.st_mode) ||
+      live_st.st_size != it->second.size ||
+      live_st.st_mtim.tv_sec * 1000000000LL + live_st.st_mtim.tv_nsec !=
+          it->second.mtime_ns) {
+    return false;
+  }
+  std::string err;
+  size_t slash = rel_path.rfind('/');
+  if (!EnsureDir(slash == std::string::npos ? "" : rel_path.substr(0, slash),
+                 &err)) {
+    return false;
+  }
+  if (::lstat(next.c_str(), &next_st) != 0 || next_st.st_ino != live_st.st_ino ||
+      next_st.st_dev != live_st.st_dev) {
+    std::error_code ec;
+    fs::remove_all(next, ec);
+    if (::link(live.c_str(), next.c_str()) != 0) return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    written_.insert(rel_path);
+    new_manifest_[rel_path] = it->second;
   }
   return true;
 }
@@ -149,7 +212,7 @@ bool Publisher::EnsureDir(const std::string& rel_dir, std::string* err) {
 }
 
 bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
-                      FileChange* change, std::string* err) {
+                      FileChange* change, std::string* err, uint64_t inputs) {
   size_t slash = rel_path.rfind('/');
   if (!EnsureDir(slash == std::string::npos ? "" : rel_path.substr(0, slash),
                  err)) {
@@ -191,6 +254,7 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
     }
   }
   if (!live_same) ++differing_;
+  Record(rel_path, inputs, next);
   *change = live_same     ? FileChange::kUnchanged
             : live_exists ? FileChange::kChanged
                           : FileChange::kAdded;
@@ -271,6 +335,7 @@ bool Publisher::Commit(int* removed, std::string* err) {
   struct stat st;
   if (differing_ == 0 && *removed == 0 &&
       ::lstat(out_dir_.c_str(), &st) == 0) {
+    WriteManifest();
     return true;  // The live site is already this site.
   }
 
@@ -281,16 +346,22 @@ bool Publisher::Commit(int* removed, std::string* err) {
     return false;
   }
 
+  // The manifest describes the live tree: gone before the swap (a run
+  // killed right after it finds none and remakes every file), written anew
+  // after.
+  ::unlink(manifest_path_.c_str());
   if (::lstat(out_dir_.c_str(), &st) != 0) {
     if (::rename(staging_dir_.c_str(), out_dir_.c_str()) != 0) {
       *err = "cannot move " + staging_dir_ + " to " + out_dir_ + ": " +
              Errno();
       return false;
     }
+    WriteManifest();
     return true;
   }
   if (::renameat2(AT_FDCWD, staging_dir_.c_str(), AT_FDCWD, out_dir_.c_str(),
                   RENAME_EXCHANGE) == 0) {
+    WriteManifest();
     return true;
   }
   if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) {
@@ -309,7 +380,25 @@ bool Publisher::Commit(int* removed, std::string* err) {
     return false;
   }
   ::rename(old.c_str(), staging_dir_.c_str());
+  WriteManifest();
   return true;
+}
+
+void Publisher::WriteManifest() {
+  std::string text;
+  char line[64];
+  for (const auto& [path, e] : new_manifest_) {
+    std::snprintf(line, sizeof line, "\t%llx %lld %lld\n",
+                  static_cast<unsigned long long>(e.inputs),
+                  static_cast<long long>(e.size),
+                  static_cast<long long>(e.mtime_ns));
+    text += path + line;
+  }
+  std::string tmp = manifest_path_ + ".tmp";
+  std::string err;
+  if (WriteAll(tmp, text, &err)) {
+    ::rename(tmp.c_str(), manifest_path_.c_str());
+  }
 }
 
 }  // namespace linkpage

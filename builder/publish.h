@@ -3,6 +3,8 @@
 #define LINKPAGE_PUBLISH_H_
 
 #include <atomic>
+#include <cstdint>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -36,8 +38,17 @@ class Publisher {
 
   // Puts "bytes" at "rel_path" (relative to the site root, '/'-separated)
   // in the staging tree. Safe to call from several threads at once.
+  // "inputs", when not 0, is a hash of everything the bytes were made
+  // from; it is kept in a manifest beside the live tree for Keep().
   bool Write(const std::string& rel_path, std::string_view bytes,
-             FileChange* change, std::string* err);
+             FileChange* change, std::string* err, uint64_t inputs = 0);
+
+  // When the live file at "rel_path" was made from "inputs" by an earlier
+  // run and has not been modified since (same size and mtime as recorded),
+  // puts it unchanged into the staging tree (as a hard link: no bytes are
+  // read or written) and returns true. Returns false when the file must be
+  // made anew. Safe to call from several threads at once.
+  bool Keep(const std::string& rel_path, uint64_t inputs);
 
   // Writes every regular file below "src_dir" to "rel_dir"/... .
   bool CopyTree(const std::string& src_dir, const std::string& rel_dir,
@@ -55,9 +66,22 @@ class Publisher {
 
  private:
   bool EnsureDir(const std::string& rel_dir, std::string* err);
+  void WriteManifest();
+  void Record(const std::string& rel_path, uint64_t inputs,
+              const std::string& staged_path);
+
+  // What the manifest says of one published file.
+  struct Entry {
+    uint64_t inputs = 0;
+    int64_t size = 0;
+    int64_t mtime_ns = 0;
+  };
 
   std::string out_dir_;
   std::string staging_dir_;
+  std::string manifest_path_;
+  std::map<std::string, Entry> old_manifest_;  // Read by Begin().
+  std::map<std::string, Entry> new_manifest_;  // Guarded by mu_.
   std::mutex mu_;
   std::set<std::string> written_;   // Guarded by mu_.
   std::set<std::string> made_dirs_;  // Guarded by mu_.

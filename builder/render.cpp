@@ -102,7 +102,7 @@ bool ExpandPartials(const fs::path& dir, const std::string& file,
 }
 
 bool LoadTemplate(const fs::path& dir, const char* name, mu::mustache* tmpl,
-                  std::string* err) {
+                  std::string* expanded_out, std::string* err) {
   fs::path path = dir / name;
   std::string text;
   if (!ReadFile(path, &text)) {
@@ -113,6 +113,7 @@ bool LoadTemplate(const fs::path& dir, const char* name, mu::mustache* tmpl,
   if (!ExpandPartials(dir, path.string(), text, 0, &expanded, err)) {
     return false;
   }
+  *expanded_out = expanded;
   *tmpl = mu::mustache(expanded);
   if (!tmpl->is_valid()) {
     *err = path.string() + ": template error after expanding partials: " +
@@ -232,9 +233,14 @@ Renderer::Renderer() : t_(std::make_unique<Templates>()) {}
 Renderer::~Renderer() = default;
 
 bool Renderer::Load(const std::string& dir, std::string* err) {
-  return LoadTemplate(dir, "page.mustache", &t_->page, err) &&
-         LoadTemplate(dir, "index.mustache", &t_->index, err) &&
-         LoadTemplate(dir, "privacy.mustache", &t_->privacy, err);
+  std::string page, index, privacy;
+  if (!LoadTemplate(dir, "page.mustache", &t_->page, &page, err) ||
+      !LoadTemplate(dir, "index.mustache", &t_->index, &index, err) ||
+      !LoadTemplate(dir, "privacy.mustache", &t_->privacy, &privacy, err)) {
+    return false;
+  }
+  page_source_ = page;
+  return true;
 }
 
 std::string Renderer::RenderPage(const Site& site, int year, const Page& page,

@@ -44,11 +44,15 @@ class Renderer {
                          const std::vector<Link>& links,
                          const std::string& article_html) const;
   std::string RenderIndex(const Site& site, int year) const;
+  // The page template with its partials expanded: what RenderPage's output
+  // depends on besides its arguments.
+  const std::string& page_source() const { return page_source_; }
   std::string RenderPrivacy(const Site& site, int year) const;
 
  private:
   struct Templates;
   std::unique_ptr<Templates> t_;
+  std::string page_source_;
 };
 
 }  // namespace linkpage
