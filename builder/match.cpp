@@ -50,12 +50,6 @@ void Words(std::string_view text, std::vector<std::string>* out) {
   }
 }
 
-std::string Joined(const std::vector<std::string>& words) {
-  std::string s = " ";
-  for (const std::string& w : words) s += w + " ";
-  return s;
-}
-
 uint32_t Fnv1a(std::string_view s) {
   uint32_t h = 2166136261u;
   for (unsigned char c : s) {
@@ -96,35 +90,46 @@ std::vector<std::string> Terms(std::string_view text) {
 
 LinkIndex::LinkIndex(std::vector<Link> links) {
   std::unordered_set<std::string> seen;
-  std::vector<std::string> title, other, cats;
-  std::vector<std::pair<std::string, int>> weights;
+  std::vector<std::pair<std::string, int>> words, pairs;
+  auto add_field = [&](std::string_view text, int weight, int pair_flag) {
+    std::vector<std::string> terms = Terms(text);
+    for (size_t i = 0; i < terms.size(); ++i) {
+      if (i + 1 < terms.size()) {
+        pairs.emplace_back(terms[i] + " " + terms[i + 1], pair_flag);
+      }
+      words.emplace_back(std::move(terms[i]), weight);
+    }
+  };
   for (Link& link : links) {
     if (!seen.insert(NormalizeUrl(link.url)).second) {
       ++duplicates_;
       continue;
     }
-    int id = static_cast<int>(links_.size());
-    title.clear();
-    other.clear();
-    cats.clear();
-    Words(link.title, &title);
-    Words(link.description, &other);
-    for (const std::string& c : link.categories) Words(c, &cats);
-    // One posting per word and link, with the weight of the best field the
-    // word appears in.
-    weights.clear();
-    for (const std::string& w : title) weights.emplace_back(w, -3);
-    for (const std::string& w : cats) weights.emplace_back(w, -2);
-    for (const std::string& w : other) weights.emplace_back(w, -1);
-    std::sort(weights.begin(), weights.end());
-    for (size_t i = 0; i < weights.size(); ++i) {
-      if (i > 0 && weights[i].first == weights[i - 1].first) continue;
-      if (!StopWords().count(weights[i].first)) {
-        index_[weights[i].first].emplace_back(id, -weights[i].second);
+    const int id = static_cast<int>(links_.size());
+    words.clear();
+    pairs.clear();
+    add_field(link.title, 3, kInTitle);
+    for (const std::string& c : link.categories) add_field(c, 2, kElsewhere);
+    add_field(link.description, 1, kElsewhere);
+    // One posting per word and link, weighing as the best field it is in;
+    // one per word pair, flagging the fields it is in.
+    std::sort(words.begin(), words.end());
+    for (size_t i = 0; i < words.size(); ++i) {
+      if (i + 1 < words.size() && words[i].first == words[i + 1].first) {
+        continue;  // Sorted by weight too: the last is the heaviest.
       }
+      index_[words[i].first].emplace_back(id, words[i].second);
     }
-    other.insert(other.end(), cats.begin(), cats.end());
-    entries_.push_back({Joined(title), Joined(other)});
+    std::sort(pairs.begin(), pairs.end());
+    for (size_t i = 0; i < pairs.size();) {
+      size_t j = i;
+      int flags = 0;
+      while (j < pairs.size() && pairs[j].first == pairs[i].first) {
+        flags |= pairs[j++].second;
+      }
+      pairs_[pairs[i].first].emplace_back(id, flags);
+      i = j;
+    }
     auto [it, added] =
         feed_ids_.emplace(link.feed, static_cast<int>(feed_ids_.size()));
     feed_of_.push_back(it->second);
@@ -146,8 +151,7 @@ std::vector<Link> LinkIndex::Pick(const Page& page,
   }
   auto allowed = [&](int id) { return allowed_feed[feed_of_[id]] != 0; };
 
-  // Query words, each counted once; at most 64 take part, so that each
-  // link's matched words fit in one mask.
+  // Query words, each counted once.
   std::vector<std::string> query = Terms(page.topic);
   std::vector<std::vector<std::string>> phrases;
   for (const std::string& k : page.keywords) {
@@ -157,48 +161,58 @@ std::vector<Link> LinkIndex::Pick(const Page& page,
   }
   std::sort(query.begin(), query.end());
   query.erase(std::unique(query.begin(), query.end()), query.end());
-  if (query.size() > 64) query.resize(64);
 
-  // Scratch space per thread, sized to the index and reset after use.
+  // Scratch scores per thread, sized to the index and reset after use.
   thread_local std::vector<int> score;
-  thread_local std::vector<uint64_t> matched;
   thread_local std::vector<int> touched;
-  if (score.size() < links_.size()) {
-    score.assign(links_.size(), 0);
-    matched.assign(links_.size(), 0);
-  }
+  if (score.size() < links_.size()) score.assign(links_.size(), 0);
   touched.clear();
-  for (size_t q = 0; q < query.size(); ++q) {
-    auto it = index_.find(query[q]);
+  auto add = [&](int id, int points) {
+    if (score[id] == 0) touched.push_back(id);
+    score[id] += points;
+  };
+  for (const std::string& w : query) {
+    auto it = index_.find(w);
     if (it == index_.end()) continue;
-    for (const auto& [id, wt] : it->second) {
-      if (!allowed(id)) continue;
-      if (score[id] == 0) touched.push_back(id);
-      score[id] += wt;
-      matched[id] |= uint64_t{1} << q;
+    for (const auto& [id, weight] : it->second) {
+      if (allowed(id)) add(id, weight);
     }
   }
-  // A keyword phrase scores only where all its words matched, and only
-  // then is the link's text searched for it whole.
+  // A keyword phrase counts where each of its word pairs stands, in the
+  // same field kind: the intersection of the pairs' postings.
   for (const std::vector<std::string>& words : phrases) {
-    uint64_t mask = 0;
-    for (const std::string& w : words) {
-      auto q = std::lower_bound(query.begin(), query.end(), w);
-      if (q == query.end() || *q != w) {
-        mask = 0;
+    std::vector<std::pair<int, int>> hits;
+    for (size_t i = 0; i + 1 < words.size(); ++i) {
+      auto it = pairs_.find(words[i] + " " + words[i + 1]);
+      if (it == pairs_.end()) {
+        hits.clear();
         break;
       }
-      mask |= uint64_t{1} << (q - query.begin());
-    }
-    if (mask == 0) continue;
-    std::string phrase = Joined(words);
-    for (int id : touched) {
-      if ((matched[id] & mask) != mask) continue;
-      if (entries_[id].title_words.find(phrase) != std::string::npos) {
-        score[id] += 3;
+      if (i == 0) {
+        hits = it->second;
+        continue;
       }
-      if (entries_[id].other_words.find(phrase) != std::string::npos) {
-        score[id] += 1;
+      std::vector<std::pair<int, int>> both;
+      auto a = hits.begin();
+      auto b = it->second.begin();
+      while (a != hits.end() && b != it->second.end()) {
+        if (a->first < b->first) {
+          ++a;
+        } else if (b->first < a->first) {
+          ++b;
+        } else {
+          if (a->second & b->second) {
+            both.emplace_back(a->first, a->second & b->second);
+          }
+          ++a;
+          ++b;
+        }
+      }
+      hits.swap(both);
+    }
+    for (const auto& [id, flags] : hits) {
+      if (allowed(id)) {
+        add(id, (flags & kInTitle ? 3 : 0) + (flags & kElsewhere ? 1 : 0));
       }
     }
   }
@@ -219,10 +233,7 @@ std::vector<Link> LinkIndex::Pick(const Page& page,
       if (allowed(id) && score[id] == 0) ids.push_back(id);
     }
   }
-  for (int id : touched) {
-    score[id] = 0;
-    matched[id] = 0;
-  }
+  for (int id : touched) score[id] = 0;
 
   for (int id : ids) {
     Link link = links_[id];

@@ -33,8 +33,8 @@ class LinkIndex {
   // Picks up to page.settings.links_per_page links from the page's feeds
   // (every feed when page.feeds is empty): best score first (topic and
   // keyword words found in the title weigh 3, in categories 2, in the
-  // description 1; a keyword phrase found whole adds 3 in the title and 1
-  // elsewhere), ties in feed order; then filled with unmatched links
+  // description 1; a keyword phrase found whole, stop words aside, adds 3
+  // in the title and 1 elsewhere), ties in feed order; then filled with unmatched links
   // starting at a point that depends on the slug, so that pages do not all
   // get the same filler. Link parameters of the link's feed are appended
   // with {slug} and {feed} expanded. The result depends only on the inputs.
@@ -42,16 +42,16 @@ class LinkIndex {
                          const std::vector<FeedConfig>& feeds) const;
 
  private:
-  struct Entry {
-    std::string title_words;  // " w1 w2 ... " for phrase search.
-    std::string other_words;  // Description and categories, same form.
-  };
+  static constexpr int kInTitle = 1;    // Word-pair flags.
+  static constexpr int kElsewhere = 2;  // Description or categories.
+
   std::vector<Link> links_;
-  std::vector<Entry> entries_;
   std::vector<int> feed_of_;  // Link index -> feed id.
   std::unordered_map<std::string, int> feed_ids_;
   // Word -> (link index, weight), link indexes ascending.
   std::unordered_map<std::string, std::vector<std::pair<int, int>>> index_;
+  // "word word" (stop words left out) -> (link index, field flags).
+  std::unordered_map<std::string, std::vector<std::pair<int, int>>> pairs_;
   int duplicates_ = 0;
 };
 
