@@ -324,9 +324,7 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
   report->published = true;
 
   int degraded = 0, changed = 0;
-  for (const FeedReport& f : report->feeds) {
-    degraded += f.status != "fresh" && f.status != "not_modified";
-  }
+  for (const FeedReport& f : report->feeds) degraded += IsDegraded(f);
   for (const PageReport& p : report->pages) changed += p.change != "unchanged";
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.2f", Since(start));

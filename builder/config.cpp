@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
+#include <cctype>
 #include <set>
 #include <sstream>
 
@@ -211,6 +211,28 @@ bool ReadSettings(Fields* f, PageSettings* s) {
   return f->ok();
 }
 
+// "en", "en-US", "zh-Hant-TW": 2 or 3 letters, then subtags of 2 to 8
+// letters or digits.
+bool IsLanguageTag(const std::string& tag) {
+  size_t start = 0;
+  for (int part = 0;; ++part) {
+    size_t end = tag.find('-', start);
+    std::string sub = tag.substr(start, end == std::string::npos
+                                            ? std::string::npos
+                                            : end - start);
+    size_t lo = 2, hi = part == 0 ? 3 : 8;
+    if (sub.size() < lo || sub.size() > hi) return false;
+    for (char c : sub) {
+      if (!std::isalpha(static_cast<unsigned char>(c)) &&
+          (part == 0 || !std::isdigit(static_cast<unsigned char>(c)))) {
+        return false;
+      }
+    }
+    if (end == std::string::npos) return true;
+    start = end + 1;
+  }
+}
+
 bool StartsWith(const std::string& s, const char* prefix) {
   return s.rfind(prefix, 0) == 0;
 }
@@ -274,8 +296,7 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
   while (!info.base_url.empty() && info.base_url.back() == '/') {
     info.base_url.pop_back();
   }
-  static const std::regex kLanguage("[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*");
-  if (!std::regex_match(info.language, kLanguage)) {
+  if (!IsLanguageTag(info.language)) {
     *err = file + ": \"site.language\" is not a language tag such as \"en\" "
                   "or \"en-US\": \"" + info.language + "\"";
     return false;
@@ -290,7 +311,6 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
     }
   }
 
-  static const std::regex kSlug("[a-z0-9-]+");
   std::set<std::string> slugs;
   for (size_t i = 0; i < pages->size(); ++i) {
     const Json& p = (*pages)[i];
@@ -330,7 +350,9 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
       *err = f.error();
       return false;
     }
-    if (!std::regex_match(page.slug, kSlug)) {
+    if (page.slug.empty() ||
+        page.slug.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
+            std::string::npos) {
       *err = file + ": page slug \"" + page.slug +
              "\" is not valid: use only a-z, 0-9 and '-'";
       return false;
@@ -446,8 +468,11 @@ bool LoadFeedJson(const fs::path& path, const EnvLookup& env,
     *err = f.error();
     return false;
   }
-  static const std::regex kName("[A-Za-z0-9][A-Za-z0-9_.-]*");
-  if (!std::regex_match(feed->name, kName)) {
+  if (feed->name.empty() || !std::isalnum(static_cast<unsigned char>(
+                                feed->name[0])) ||
+      feed->name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+                                   "opqrstuvwxyz0123456789_.-") !=
+          std::string::npos) {
     *err = file + ": feed name \"" + feed->name +
            "\" is not valid: use letters, digits, '-', '_' and '.'";
     return false;

@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include <kainjow/mustache.hpp>
@@ -52,12 +51,13 @@ bool CheckSyntax(const std::string& text, const std::string& file,
   mu::mustache tmpl(text);
   if (tmpl.is_valid()) return true;
   std::string msg = tmpl.error_message();
-  static const std::regex kAt(" at (\\d+)$");
-  std::smatch m;
+  // kainjow ends its messages with " at OFFSET".
   std::string where = file;
-  if (std::regex_search(msg, m, kAt)) {
-    where += ":" + LineCol(text, std::stoul(m[1].str()));
-    msg = m.prefix().str();
+  size_t at = msg.rfind(" at ");
+  if (at != std::string::npos && at + 4 < msg.size() &&
+      msg.find_first_not_of("0123456789", at + 4) == std::string::npos) {
+    where += ":" + LineCol(text, std::stoul(msg.substr(at + 4)));
+    msg.resize(at);
   }
   *err = where + ": template error: " + msg;
   return false;
@@ -74,20 +74,29 @@ bool ExpandPartials(const fs::path& dir, const std::string& file,
                   "includes itself?)";
     return false;
   }
-  static const std::regex kPartial("\\{\\{>\\s*([A-Za-z0-9_.-]+)\\s*\\}\\}");
   out->clear();
-  auto begin = std::sregex_iterator(text.begin(), text.end(), kPartial);
   size_t last = 0;
-  for (auto it = begin; it != std::sregex_iterator(); ++it) {
-    const std::smatch& m = *it;
-    out->append(text, last, m.position(0) - last);
-    last = m.position(0) + m.length(0);
-    std::string name = m[1].str();
+  for (size_t open = text.find("{{>"); open != std::string::npos;
+       open = text.find("{{>", last)) {
+    size_t close = text.find("}}", open);
+    if (close == std::string::npos) break;  // CheckSyntax reported it.
+    std::string name = text.substr(open + 3, close - open - 3);
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    if (name.empty() ||
+        name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+                               "tuvwxyz0123456789_.-") != std::string::npos) {
+      *err = file + ":" + LineCol(text, open) + ": partial name \"" + name +
+             "\" is not valid; use letters, digits, '_', '.' and '-'";
+      return false;
+    }
+    out->append(text, last, open - last);
+    last = close + 2;
     fs::path path = dir / "partials" / (name + ".mustache");
     std::string partial;
     if (!ReadFile(path, &partial)) {
-      *err = file + ":" + LineCol(text, m.position(0)) + ": partial \"" +
-             name + "\" not found; expected " + path.string();
+      *err = file + ":" + LineCol(text, open) + ": partial \"" + name +
+             "\" not found; expected " + path.string();
       return false;
     }
     std::string expanded;
