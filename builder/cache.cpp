@@ -13,6 +13,8 @@
 #include <sstream>
 #include <utility>
 
+#include "unique_fd.h"
+
 namespace linkpage {
 
 namespace fs = std::filesystem;
@@ -20,25 +22,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kCacheFormat = 1;
-
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const { return fd_; }
-  // Closes now, reporting the error close(2) may return.
-  bool Close() {
-    int fd = std::exchange(fd_, -1);
-    return ::close(fd) == 0;
-  }
-
- private:
-  int fd_;
-};
 
 // A name no other writer (thread or process) uses at the same time.
 std::string UniqueStamp(int64_t fetched_at) {

@@ -12,26 +12,13 @@
 #include <sstream>
 #include <vector>
 
+#include "unique_fd.h"
+
 namespace linkpage {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// Closes a file descriptor when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::string Errno() { return std::strerror(errno); }
 
@@ -40,7 +27,7 @@ std::string Errno() { return std::strerror(errno); }
 bool SameBytes(const std::string& path, std::string_view bytes,
                struct stat* st, bool* exists) {
   *exists = false;
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return false;
   if (::fstat(fd.get(), st) != 0 || !S_ISREG(st->st_mode)) return false;
   *exists = true;
@@ -64,7 +51,7 @@ bool WriteAll(const std::string& path, std::string_view bytes,
   // Replace rather than overwrite in place: a hard link to the old file
   // (say, from a backup) must not change.
   ::unlink(path.c_str());
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) {
     *err = "cannot create " + path + ": " + Errno();
     return false;
@@ -340,7 +327,7 @@ bool Publisher::Commit(int* removed, std::string* err) {
   }
 
   // One flush of the new tree before it becomes visible.
-  Fd dir(::open(staging_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dir(::open(staging_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.get() < 0 || (wrote_ && ::syncfs(dir.get()) != 0)) {
     *err = "cannot flush " + staging_dir_ + " to disk: " + Errno();
     return false;

@@ -28,6 +28,7 @@ using test::CopyExampleSite;
 using test::FakeEnv;
 using test::ReadFile;
 using test::TempDir;
+using test::Tree;
 using test::WriteFile;
 
 Options SiteOptions(const std::string& site_dir,
@@ -39,17 +40,6 @@ Options SiteOptions(const std::string& site_dir,
   o.env = FakeEnv();
   o.now = 1700000000;
   return o;
-}
-
-// Every file below "dir": relative path -> bytes.
-std::map<std::string, std::string> Tree(const std::string& dir) {
-  std::map<std::string, std::string> files;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) {
-      files[fs::relative(e.path(), dir).string()] = ReadFile(e.path());
-    }
-  }
-  return files;
 }
 
 std::string Text(const pugi::xml_node& n) {

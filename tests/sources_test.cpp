@@ -23,6 +23,7 @@ using test::FakeEnv;
 using test::HttpServer;
 using test::ReadFile;
 using test::TempDir;
+using test::Tree;
 using test::WriteFile;
 
 constexpr int64_t kT0 = 1700000000;
@@ -369,17 +370,6 @@ TEST_CASE("sources: a corrupt cache is reported and replaced") {
     bodies += f.path().extension() == ".body";
   }
   CHECK(bodies == 1);
-}
-
-// Every file below "dir": relative path -> bytes.
-std::map<std::string, std::string> Tree(const std::string& dir) {
-  std::map<std::string, std::string> files;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) {
-      files[fs::relative(e.path(), dir).string()] = ReadFile(e.path());
-    }
-  }
-  return files;
 }
 
 // Points the example site's feed "name" at "url".

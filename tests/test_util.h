@@ -53,6 +53,17 @@ inline std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// Every file below "dir": relative path -> bytes.
+inline std::map<std::string, std::string> Tree(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) {
+      files[fs::relative(e.path(), dir).string()] = ReadFile(e.path());
+    }
+  }
+  return files;
+}
+
 inline std::string SourceDir() { return LINKPAGE_SOURCE_DIR; }
 
 // Copies the example site (the repository root) into "dir", without out/
