@@ -1,0 +1,552 @@
+#!/usr/bin/env python3
+"""linkpage benchmark driver (called by bench/run.sh; Python 3 stdlib only).
+
+    bench.py --pages N --linkpage BIN --floor BIN --work DIR [--runs 3]
+
+Generates the synthetic site (gen_site.py), times the scenarios, writes
+WORK/results-N.json, and regenerates bench/RESULTS.md from every
+results-*.json in WORK. See bench/README.md for what each scenario is.
+"""
+
+import argparse
+import datetime
+import glob
+import html
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import gen_site  # noqa: E402
+
+TARGETS = {
+    "vs_hugo": 10.0,       # linkpage cold pages/s / Hugo pages/s >= 10
+    "vs_floor": 1.3,       # linkpage cold wall / floor wall <= 1.3
+    "warm_cold": 0.2,      # warm wall / cold wall < 0.2
+    "scale": 11.0,         # 100k cold wall / 10k cold wall <= 11
+    "rss_100k_mib": 128,   # peak RSS at 100k pages < 128 MiB
+}
+
+
+def log(msg):
+    print("[bench %s] %s" % (time.strftime("%H:%M:%S"), msg), file=sys.stderr,
+          flush=True)
+
+
+# --- measuring --------------------------------------------------------------
+
+def run_once(cmd, cwd=None, quiet=True):
+    """Runs cmd; returns wall, user, sys seconds and peak RSS (KiB) of the
+    child (os.wait4 rusage: only this child and what it waited for)."""
+    out = subprocess.DEVNULL if quiet else None
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.PIPE)
+    # Read stderr while waiting so a chatty child cannot block.
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - start
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.stderr.write(err.decode("utf-8", "replace")[-4000:])
+        raise SystemExit("bench: %s failed with status %d" %
+                         (" ".join(cmd), p.returncode))
+    return {"wall": wall, "user": ru.ru_utime, "sys": ru.ru_stime,
+            "cpu": ru.ru_utime + ru.ru_stime, "rss_kib": ru.ru_maxrss,
+            "stderr_tail": err.decode("utf-8", "replace").strip().splitlines()[-1:]}
+
+
+def sync():
+    """Flushes dirty data of earlier steps so that they do not land in the
+    next timed run (linkpage calls syncfs)."""
+    os.sync()
+
+
+def summarize(samples):
+    keys = ("wall", "user", "sys", "cpu", "rss_kib")
+    s = {k: statistics.median(x[k] for x in samples) for k in keys}
+    s["runs"] = len(samples)
+    s["wall_all"] = [round(x["wall"], 4) for x in samples]
+    return s
+
+
+def rm(path):
+    if os.path.islink(path) or os.path.isfile(path):
+        os.unlink(path)
+    elif os.path.isdir(path):
+        shutil.rmtree(path)
+
+
+def read_report(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def tree_stats(root):
+    files = 0
+    size = 0
+    for d, _, names in os.walk(root):
+        for n in names:
+            files += 1
+            size += os.lstat(os.path.join(d, n)).st_size
+    return {"files": files, "bytes": size}
+
+
+# --- linkpage scenarios --------------------------------------------------------
+
+class Linkpage:
+    def __init__(self, binary, site):
+        self.binary = binary
+        self.site = site
+        self.out = os.path.join(site, "out")
+        self.staging = os.path.join(site, ".out.linkpage-next")
+
+    def cmd(self, report):
+        return [self.binary, "build", "--site", self.site, "--offline",
+                "--report", report]
+
+    def build(self, report):
+        sync()
+        r = run_once(self.cmd(report))
+        rep = read_report(report)
+        if not rep.get("published"):
+            raise SystemExit("bench: linkpage did not publish: %s" % rep.get("error"))
+        r["timings"] = rep.get("timings_seconds", {})
+        r["totals"] = rep.get("totals", {})
+        r["feeds"] = [{k: f.get(k) for k in ("name", "status", "bytes", "seconds",
+                                              "items", "links")}
+                      for f in rep.get("feeds", [])]
+        return r
+
+    def clean(self):
+        rm(self.out)
+        rm(self.staging)
+
+
+def stage_medians(samples):
+    keys = sorted({k for s in samples for k in s.get("timings", {})})
+    return {k: statistics.median(s["timings"].get(k, 0.0) for s in samples)
+            for k in keys}
+
+
+# --- feed change ---------------------------------------------------------------
+
+def change_feed(site, feed_file, titles, k):
+    """Rewrites feed_file from its pristine copy with the titles in "titles"
+    changed (a different change for every k)."""
+    path = os.path.join(site, feed_file)
+    with open(path + ".orig", encoding="utf-8") as f:
+        text = f.read()
+    for t in titles:
+        text = text.replace(t, "%s, Deal %d" % (t, k), 1)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+# --- hugo site ---------------------------------------------------------------
+
+LINK_RE = re.compile(
+    r'<li class="link"><a href="([^"]*)" rel="sponsored nofollow noopener" '
+    r'target="_blank">(.*?)</a>(?:<p class="link-description">(.*?)</p>)?'
+    r'<span class="link-host">(.*?)</span>(?: <span class="link-price">(.*?)</span>)?</li>')
+
+
+def extract_links(out_dir, slug):
+    with open(os.path.join(out_dir, slug, "index.html"), encoding="utf-8") as f:
+        text = f.read()
+    links = []
+    for m in LINK_RE.finditer(text):
+        link = {"url": html.unescape(m.group(1)), "title": html.unescape(m.group(2)),
+                "host": html.unescape(m.group(4))}
+        if m.group(3):
+            link["description"] = html.unescape(m.group(3))
+        if m.group(5):
+            link["price"] = html.unescape(m.group(5))
+        links.append(link)
+    return links
+
+
+HUGO_CONFIG = """\
+baseURL = "{base_url}/"
+languageCode = "{language}"
+title = "{title}"
+disableKinds = ["taxonomy", "term", "RSS", "404", "section"]
+enableRobotsTXT = true
+disableHugoGeneratorInject = true
+[params]
+  company = "{company}"
+  address = "{address}"
+  email = "{email}"
+  year = {year}
+  heading_prefix = "{heading_prefix}"
+  disclosure = "{disclosure}"
+  closing_line = "{closing_line}"
+[markup.goldmark.renderer]
+  unsafe = true
+"""
+
+HUGO_HEAD = """\
+<head>
+<meta charset="utf-8" />
+<meta name="viewport" content="width=device-width, initial-scale=1" />
+<title>{{ .title }}</title>
+<meta name="description" content="{{ .description }}" />
+<link rel="canonical" href="{{ .canonical }}" />
+<link rel="stylesheet" href="{{ .root }}assets/style.css" />
+</head>
+"""
+
+HUGO_FOOTER = """\
+<footer class="site-footer"><p>© {{ site.Params.year }} {{ site.Params.company }} | {{ site.Params.address }} | <a href="mailto:{{ site.Params.email }}">{{ site.Params.email }}</a> | <a href="/privacy-policy/">Privacy Policy</a></p></footer>
+"""
+
+# Equivalent of templates/page.mustache.
+HUGO_SINGLE = """\
+<!DOCTYPE html>
+<html xmlns="http://www.w3.org/1999/xhtml" lang="{{ site.LanguageCode }}" xml:lang="{{ site.LanguageCode }}">
+{{ partial "head.html" (dict "title" (printf "%s | %s" .Params.topic site.Title) "description" (.Content | plainify | truncate 160) "canonical" .Permalink "root" "../") }}
+<body>
+<header class="site-header"><a class="site-title" href="../index.html">{{ site.Title }}</a></header>
+<main>
+<h1>{{ site.Params.heading_prefix }} {{ .Params.topic }}</h1>
+<section class="sponsored-links" aria-label="Sponsored links">
+<p class="disclosure">{{ site.Params.disclosure }}</p>
+{{- with .Params.links }}
+<ul class="links">
+{{- range . }}
+<li class="link"><a href="{{ .url }}" rel="sponsored nofollow noopener" target="_blank">{{ .title }}</a>{{ with .description }}<p class="link-description">{{ . }}</p>{{ end }}<span class="link-host">{{ .host }}</span>{{ with .price }} <span class="link-price">{{ . }}</span>{{ end }}</li>
+{{- end }}
+</ul>
+{{- else }}
+<p class="no-links">No offers match this topic right now. Please check back soon.</p>
+{{- end }}
+</section>
+<article class="article">
+{{ .Content }}
+</article>
+<p class="closing-line">{{ site.Params.closing_line }}</p>
+<figure class="page-image">
+{{ with .Params.image }}<img src="../{{ .src }}" alt="{{ .alt }}" />{{ else }}<img class="placeholder" src="../assets/placeholder.svg" alt="{{ $.Params.topic }}" />{{ end }}
+</figure>
+</main>
+{{ partial "footer.html" . }}
+</body>
+</html>
+"""
+
+HUGO_PRIVACY = """\
+<!DOCTYPE html>
+<html xmlns="http://www.w3.org/1999/xhtml" lang="{{ site.LanguageCode }}" xml:lang="{{ site.LanguageCode }}">
+{{ partial "head.html" (dict "title" (printf "Privacy Policy | %s" site.Title) "description" "Privacy Policy" "canonical" .Permalink "root" "../") }}
+<body>
+<header class="site-header"><a class="site-title" href="../index.html">{{ site.Title }}</a></header>
+{{ .Content }}
+{{ partial "footer.html" . }}
+</body>
+</html>
+"""
+
+# Equivalent of templates/index.mustache.
+HUGO_INDEX = """\
+<!DOCTYPE html>
+<html xmlns="http://www.w3.org/1999/xhtml" lang="{{ site.LanguageCode }}" xml:lang="{{ site.LanguageCode }}">
+{{ partial "head.html" (dict "title" site.Title "description" site.Title "canonical" .Permalink "root" "") }}
+<body>
+<header class="site-header"><a class="site-title" href="index.html">{{ site.Title }}</a></header>
+<main>
+<h1>{{ site.Title }}</h1>
+<h2>Guides</h2>
+<ul class="page-list">
+{{- range site.RegularPages }}{{ if .Params.topic }}
+<li><a href="{{ .RelPermalink }}">{{ site.Params.heading_prefix }} {{ .Params.topic }}</a></li>
+{{- end }}{{ end }}
+</ul>
+</main>
+{{ partial "footer.html" . }}
+</body>
+</html>
+"""
+
+HUGO_ROBOTS = "User-agent: *\nAllow: /\n\nSitemap: {{ site.BaseURL }}sitemap.xml\n"
+
+
+def toml_str(s):
+    return s.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def make_hugo_site(site, out_dir, dest):
+    """A Hugo site with the same articles and, per page, the links that
+    linkpage placed (taken from linkpage's output)."""
+    rm(dest)
+    os.makedirs(os.path.join(dest, "content"))
+    for d in ("layouts/_default", "layouts/partials"):
+        os.makedirs(os.path.join(dest, d))
+    shutil.copytree(os.path.join(site, "templates", "assets"),
+                    os.path.join(dest, "static", "assets"))
+    with open(os.path.join(site, "site.json")) as f:
+        conf = json.load(f)
+    s, d = conf["site"], conf["page_defaults"]
+    fields = {k: toml_str(str(v)) for k, v in list(s.items()) + list(d.items())}
+    fields["year"] = s["copyright_year"]
+    files = {
+        "config.toml": HUGO_CONFIG.format(**fields),
+        "layouts/partials/head.html": HUGO_HEAD,
+        "layouts/partials/footer.html": HUGO_FOOTER,
+        "layouts/_default/single.html": HUGO_SINGLE,
+        "layouts/_default/privacy.html": HUGO_PRIVACY,
+        "layouts/_default/list.html": HUGO_INDEX,
+        "layouts/index.html": HUGO_INDEX,
+        "layouts/robots.txt": HUGO_ROBOTS,
+    }
+    for name, text in files.items():
+        with open(os.path.join(dest, name), "w") as f:
+            f.write(text)
+    placed = 0
+    titles = set()
+    for page in conf["pages"]:
+        links = extract_links(out_dir, page["slug"])
+        placed += len(links)
+        titles.update(l["title"] for l in links)
+        fm = {"title": page["topic"], "topic": page["topic"], "links": links}
+        if "image" in page:
+            fm["image"] = page["image"]
+        with open(os.path.join(site, page["article"]), encoding="utf-8") as f:
+            body = f.read()
+        with open(os.path.join(dest, "content", page["slug"] + ".md"), "w",
+                  encoding="utf-8") as f:
+            f.write(json.dumps(fm, ensure_ascii=False))
+            f.write("\n\n")
+            f.write(body)
+    # The privacy page: linkpage's rendered <main> as raw HTML.
+    with open(os.path.join(out_dir, "privacy-policy", "index.html"),
+              encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(r"<main>.*</main>", text, re.S)
+    with open(os.path.join(dest, "content", "privacy-policy.md"), "w",
+              encoding="utf-8") as f:
+        f.write(json.dumps({"title": "Privacy Policy", "layout": "privacy"}))
+        f.write("\n\n" + (m.group(0) if m else "") + "\n")
+    return placed, titles
+
+
+# --- floor -------------------------------------------------------------------
+
+def make_floor_pack(out_dir, pack):
+    """WORK/floor.pack: the bytes of every file of linkpage's output, and
+    WORK/floor.list: "SIZE RELPATH" per file, in directory order."""
+    entries = []
+    for d, dirs, names in os.walk(out_dir):
+        dirs.sort()
+        for n in sorted(names):
+            p = os.path.join(d, n)
+            entries.append((os.path.relpath(p, out_dir), os.path.getsize(p)))
+    with open(pack + ".bin", "wb") as blob, open(pack + ".list", "w") as lst:
+        for rel, size in entries:
+            with open(os.path.join(out_dir, rel), "rb") as f:
+                data = f.read()
+            assert len(data) == size
+            blob.write(data)
+            lst.write("%d %s\n" % (size, rel))
+    return len(entries)
+
+
+# --- per-format parse probe ---------------------------------------------------
+
+def format_sites(site, work):
+    """One 1-page site per feed format, holding only that format's feeds."""
+    with open(os.path.join(site, "bench-manifest.json")) as f:
+        manifest = json.load(f)
+    with open(os.path.join(site, "site.json")) as f:
+        conf = json.load(f)
+    page = dict(conf["pages"][0])
+    page.pop("feeds", None)
+    conf["pages"] = [page]
+    by_format = {}
+    for feed in manifest["feeds"]:
+        by_format.setdefault(feed["format"], []).append(feed)
+    sites = {}
+    for fmt, feeds in sorted(by_format.items()):
+        d = os.path.join(work, "format-" + fmt)
+        rm(d)
+        os.makedirs(os.path.join(d, "link-feeds", "samples"))
+        os.makedirs(os.path.join(d, "articles"))
+        os.symlink(os.path.join(site, "templates"), os.path.join(d, "templates"))
+        shutil.copy(os.path.join(site, page["article"]), os.path.join(d, page["article"]))
+        for feed in feeds:
+            shutil.copy(os.path.join(site, "link-feeds", feed["name"] + ".json"),
+                        os.path.join(d, "link-feeds"))
+            shutil.copy(os.path.join(site, feed["file"]), os.path.join(d, feed["file"]))
+        with open(os.path.join(d, "site.json"), "w") as f:
+            json.dump(conf, f)
+        sites[fmt] = (d, feeds)
+    return sites
+
+
+# --- main --------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pages", type=int, default=10000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--linkpage", required=True)
+    ap.add_argument("--floor", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--mapped", action="store_true")
+    ap.add_argument("--no-hugo", action="store_true")
+    ap.add_argument("--command", default="bench/run.sh")
+    a = ap.parse_args()
+    n, runs = a.pages, a.runs
+    work = os.path.join(os.path.abspath(a.work), "n%d" % n)
+    os.makedirs(work, exist_ok=True)
+    site = os.path.join(work, "site")
+    res = {"pages": n, "runs": runs, "mapped_formats": a.mapped,
+           "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+           "command": a.command, "scenarios": {},
+           "loadavg_start": os.getloadavg()}
+    t0 = time.time()
+
+    log("generating a %d-page site in %s" % (n, site))
+    t = time.perf_counter()
+    gen_site.generate(site, n, os.path.join(REPO, "templates"), a.mapped)
+    res["generate_seconds"] = time.perf_counter() - t
+    with open(os.path.join(site, "bench-manifest.json")) as f:
+        manifest = json.load(f)
+    res["feeds"] = manifest["feeds"]
+    res["input"] = {"articles": tree_stats(os.path.join(site, "articles")),
+                    "feeds": tree_stats(os.path.join(site, "link-feeds", "samples"))}
+
+    lp = Linkpage(os.path.abspath(a.linkpage), site)
+    rep = os.path.join(work, "report.json")
+    sc = res["scenarios"]
+
+    # (a) cold; after the last one, (a2) the first rebuild, which finds an
+    # empty staging tree and so writes every file again (one run: it is the
+    # warm-up that (b) needs anyway).
+    cold = []
+    for i in range(runs):
+        lp.clean()
+        log("linkpage cold build %d/%d" % (i + 1, runs))
+        cold.append(lp.build(rep))
+        log("  %.2fs wall" % cold[-1]["wall"])
+    log("linkpage first rebuild after cold (staging empty)")
+    first = [lp.build(rep)]
+    sc["linkpage_cold"] = summarize(cold)
+    sc["linkpage_cold"]["stages"] = stage_medians(cold)
+    sc["linkpage_cold"]["totals"] = cold[-1]["totals"]
+    sc["linkpage_cold"]["feeds"] = cold[-1]["feeds"]
+    sc["linkpage_rebuild1"] = summarize(first)
+    sc["linkpage_rebuild1"]["stages"] = stage_medians(first)
+    res["output"] = tree_stats(lp.out)
+
+    # (b) warm: nothing changed, staging tree holds the same site.
+    warm = []
+    for i in range(runs):
+        log("linkpage warm build %d/%d" % (i + 1, runs))
+        warm.append(lp.build(rep))
+        log("  %.2fs wall" % warm[-1]["wall"])
+    sc["linkpage_warm"] = summarize(warm)
+    sc["linkpage_warm"]["stages"] = stage_medians(warm)
+    sc["linkpage_warm"]["totals"] = warm[-1]["totals"]
+
+    # The links linkpage placed, for the Hugo site and the feed change.
+    hugo_dir = os.path.join(work, "hugo")
+    log("making the Hugo site from the same articles and placed links")
+    placed, titles = make_hugo_site(site, lp.out, hugo_dir)
+    res["links_placed"] = placed
+
+    # (c) one feed file changed: 5 of its items that are placed on pages get
+    # a new title (a different one every run).
+    feed = next(f for f in manifest["feeds"] if f["format"] == "rss")
+    with open(os.path.join(site, feed["file"]), encoding="utf-8") as f:
+        feed_text = f.read()
+    shutil.copy(os.path.join(site, feed["file"]),
+                os.path.join(site, feed["file"] + ".orig"))
+    chosen = [t for t in sorted(titles) if t in feed_text][:5]
+    changed = []
+    for i in range(runs):
+        change_feed(site, feed["file"], chosen, i + 1)
+        log("linkpage build after a feed change %d/%d" % (i + 1, runs))
+        changed.append(lp.build(rep))
+        log("  %.2fs wall" % changed[-1]["wall"])
+    shutil.move(os.path.join(site, feed["file"] + ".orig"),
+                os.path.join(site, feed["file"]))
+    sc["linkpage_feed_change"] = summarize(changed)
+    sc["linkpage_feed_change"]["stages"] = stage_medians(changed)
+    sc["linkpage_feed_change"]["totals"] = changed[-1]["totals"]
+    sc["linkpage_feed_change"]["changed_feed"] = feed["name"]
+    sc["linkpage_feed_change"]["changed_items"] = len(chosen)
+
+    # (d) Hugo, fresh public/ every run.
+    if not a.no_hugo and shutil.which("hugo"):
+        hugo = []
+        for i in range(runs):
+            rm(os.path.join(hugo_dir, "public"))
+            rm(os.path.join(hugo_dir, "resources"))
+            log("hugo build %d/%d" % (i + 1, runs))
+            sync()
+            hugo.append(run_once(["hugo", "--quiet", "--source", hugo_dir]))
+            log("  %.2fs wall" % hugo[-1]["wall"])
+        sc["hugo"] = summarize(hugo)
+        res["hugo_output"] = tree_stats(os.path.join(hugo_dir, "public"))
+        res["hugo_version"] = subprocess.run(["hugo", "version"], capture_output=True,
+                                             text=True).stdout.strip()
+
+    # (e) the floor: the same bytes to the same paths, from memory.
+    pack = os.path.join(work, "floor")
+    res["floor_files"] = make_floor_pack(lp.out, pack)
+    floor_out = os.path.join(work, "floor-out")
+    for key, extra in (("floor_write", []), ("floor_write_syncfs", ["--syncfs"])):
+        samples = []
+        for i in range(runs):
+            rm(floor_out)
+            sync()
+            samples.append(run_once([os.path.abspath(a.floor), pack + ".list",
+                                     pack + ".bin", floor_out] + extra))
+        sc[key] = summarize(samples)
+        log("%s: %.2fs wall" % (key, sc[key]["wall"]))
+    rm(floor_out)
+
+    # Feed parsing per format: 1-page sites holding only that format's feeds.
+    parse = {}
+    for fmt, (d, feeds) in format_sites(site, work).items():
+        samples = []
+        fr = os.path.join(d, "report.json")
+        for i in range(runs):
+            sync()
+            r = run_once([lp.binary, "build", "--site", d, "--offline",
+                          "--report", fr])
+            rr = read_report(fr)
+            stage = rr["timings_seconds"].get("feeds", 0.0)
+            fetch = sum(f.get("seconds", 0.0) for f in rr["feeds"])
+            nbytes = sum(f.get("bytes", 0) for f in rr["feeds"])
+            items = sum(f.get("items", 0) for f in rr["feeds"])
+            samples.append({"stage": stage, "fetch": fetch, "bytes": nbytes,
+                            "items": items, "wall": r["wall"]})
+        stage = statistics.median(s["stage"] for s in samples)
+        fetch = statistics.median(s["fetch"] for s in samples)
+        nbytes = samples[0]["bytes"]
+        parse[fmt] = {"feeds": len(feeds), "bytes": nbytes, "items": samples[0]["items"],
+                      "feeds_stage_s": stage, "fetch_s": fetch,
+                      "mb_per_s": nbytes / 1e6 / max(stage - fetch, 1e-9),
+                      "mb_per_s_incl_read": nbytes / 1e6 / max(stage, 1e-9)}
+        log("parse %s: %.1f MB/s" % (fmt, parse[fmt]["mb_per_s"]))
+    res["parse"] = parse
+    res["total_seconds"] = time.time() - t0
+    res["loadavg_end"] = os.getloadavg()
+
+    path = os.path.join(os.path.abspath(a.work), "results-%d.json" % n)
+    with open(path, "w") as f:
+        json.dump(res, f, indent=1)
+    log("wrote %s" % path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Prints the benchmark table and writes bench/RESULTS.md from every
+WORK/results-N.json (written by bench.py).
+
+    report.py --work DIR --linkpage BIN [--out bench/RESULTS.md] [--pages N]
+
+--pages N prints only that size's table on stdout (RESULTS.md always holds
+every size that has results).
+"""
+
+import argparse
+import glob
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from bench import TARGETS  # noqa: E402
+
+ROWS = [
+    ("linkpage_cold", "(a) linkpage cold (no out/, no staging)"),
+    ("linkpage_rebuild1", "(a2) linkpage first rebuild after cold (staging empty; 1 run)"),
+    ("linkpage_warm", "(b) linkpage warm (nothing changed)"),
+    ("linkpage_feed_change", "(c) linkpage after one feed file changed"),
+    ("hugo", "(d) Hugo (fresh public/)"),
+    ("floor_write", "(e) floor: open/write/close only"),
+    ("floor_write_syncfs", "(e2) floor + one syncfs (as linkpage)"),
+]
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True,
+                              shell=isinstance(cmd, str)).stdout.strip()
+    except OSError:
+        return ""
+
+
+def machine():
+    cpu = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = ""
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal"):
+                mem = "%.1f GiB" % (int(line.split()[1]) / 1024 / 1024)
+    disk = sh("df -hT %s | tail -1" % REPO)
+    dev = disk.split()[0] if disk else ""
+    rot = ""
+    m = re.match(r"/dev/([a-z]+)", dev)
+    if m:
+        try:
+            with open("/sys/block/%s/queue/rotational" % m.group(1)) as f:
+                rot = "rotational" if f.read().strip() == "1" else "non-rotational"
+        except OSError:
+            pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory": mem,
+        "kernel": platform.release(),
+        "os": sh(". /etc/os-release && echo $PRETTY_NAME"),
+        "disk": "%s (%s)" % (" ".join(disk.split()[:3]), rot) if disk else "?",
+    }
+
+
+def fmt_row(key, label, s, pages):
+    return "| %s | %.2f | %.2f | %.1f | %s |" % (
+        label, s["wall"], s["cpu"], s["rss_kib"] / 1024,
+        "{:,.0f}".format(pages / s["wall"]) if s["wall"] > 0 else "-")
+
+
+def verdict(value, target, le=True, strict=False):
+    ok = (value < target if strict else value <= target) if le else value >= target
+    return "met" if ok else "MISSED"
+
+
+def table(r):
+    n = r["pages"]
+    sc = r["scenarios"]
+    lines = []
+    lines.append("### %s pages (median of %d runs; %s)" % ("{:,}".format(n), r["runs"], r["date"]))
+    lines.append("")
+    lines.append("| scenario | wall s | CPU s (user+sys) | peak RSS MiB | pages/s |")
+    lines.append("|---|---:|---:|---:|---:|")
+    for key, label in ROWS:
+        if key in sc:
+            lines.append(fmt_row(key, label, sc[key], n))
+    lines.append("")
+    inp = r["input"]
+    lines.append("Input: %s articles (%.1f MB), %d feeds with %s items (%.1f MB)%s. "
+                 "Output: %s files, %.1f MB; %s links placed."
+                 % ("{:,}".format(inp["articles"]["files"]), inp["articles"]["bytes"] / 1e6,
+                    len(r["feeds"]), "{:,}".format(sum(f["items"] for f in r["feeds"])),
+                    inp["feeds"]["bytes"] / 1e6,
+                    " (formats: %s)" % ", ".join(
+                        "%s x%d" % (f, c) for f, c in sorted(count_formats(r).items())),
+                    "{:,}".format(r["output"]["files"]), r["output"]["bytes"] / 1e6,
+                    "{:,}".format(r.get("links_placed", 0))))
+    if "hugo_output" in r:
+        lines.append("Hugo output: %s files, %.1f MB (same articles, same placed links, "
+                     "equivalent templates)." % ("{:,}".format(r["hugo_output"]["files"]),
+                                                 r["hugo_output"]["bytes"] / 1e6))
+    fc = sc.get("linkpage_feed_change", {})
+    if fc:
+        lines.append("Feed change: %d placed items of feed `%s` get a new title before each run; "
+                     "the run reports %s pages changed."
+                     % (fc.get("changed_items", 0), fc.get("changed_feed", "?"),
+                        fc.get("totals", {}).get("pages_changed", "?")))
+    lines.append("")
+    lines.append("| ratio | value | target | |")
+    lines.append("|---|---:|---:|---|")
+    cold = sc["linkpage_cold"]
+    if "hugo" in sc:
+        v = sc["hugo"]["wall"] / cold["wall"]
+        lines.append("| linkpage cold pages/s / Hugo pages/s | %.1fx | >= %gx | %s |"
+                     % (v, TARGETS["vs_hugo"], verdict(v, TARGETS["vs_hugo"], le=False)))
+    fl = sc.get("floor_write_syncfs")
+    if fl:
+        v = cold["wall"] / fl["wall"]
+        lines.append("| linkpage cold wall / floor+syncfs wall | %.2fx | <= %gx | %s |"
+                     % (v, TARGETS["vs_floor"], verdict(v, TARGETS["vs_floor"])))
+    fw = sc.get("floor_write")
+    if fw:
+        v = cold["wall"] / fw["wall"]
+        lines.append("| linkpage cold wall / floor (no sync) wall | %.2fx | (<= %gx) | %s |"
+                     % (v, TARGETS["vs_floor"], verdict(v, TARGETS["vs_floor"])))
+    v = sc["linkpage_warm"]["wall"] / cold["wall"]
+    lines.append("| warm wall / cold wall | %.2fx | < %gx | %s |"
+                 % (v, TARGETS["warm_cold"], verdict(v, TARGETS["warm_cold"], strict=True)))
+    v = sc["linkpage_feed_change"]["wall"] / cold["wall"]
+    lines.append("| feed-change wall / cold wall | %.2fx | (< %gx) | %s |"
+                 % (v, TARGETS["warm_cold"], verdict(v, TARGETS["warm_cold"], strict=True)))
+    peak = max(sc[k]["rss_kib"] for k in sc if k.startswith("linkpage")) / 1024
+    if n >= 100000:
+        lines.append("| linkpage peak RSS at %s pages | %.1f MiB | < %d MiB | %s |"
+                     % ("{:,}".format(n), peak, TARGETS["rss_100k_mib"],
+                        verdict(peak, TARGETS["rss_100k_mib"], strict=True)))
+    else:
+        lines.append("| linkpage peak RSS (any scenario) | %.1f MiB | (< %d MiB at 100k) | |"
+                     % (peak, TARGETS["rss_100k_mib"]))
+    lines.append("")
+    lines.append("Derived from `--report` (labelled estimates, not direct measurements):")
+    lines.append("")
+    st = cold.get("stages", {})
+    if st:
+        lines.append("- Stage times, cold median: " + ", ".join(
+            "%s %.3f s" % (k, v) for k, v in st.items()) + ".")
+        wst = sc["linkpage_warm"].get("stages", {})
+        lines.append("- Stage times, warm median: " + ", ".join(
+            "%s %.3f s" % (k, v) for k, v in wst.items()) + ".")
+    fbytes = sum(f.get("bytes") or 0 for f in cold.get("feeds", []))
+    if st.get("feeds"):
+        lines.append("- Feeds stage, all %d feeds: %.1f MB in %.3f s = **%.1f MB/s** "
+                     "(read + parse + clean, every format together)."
+                     % (len(cold.get("feeds", [])), fbytes / 1e6, st["feeds"],
+                        fbytes / 1e6 / st["feeds"]))
+    if st.get("render"):
+        lines.append("- Render stage per page, cold: **%.0f µs** (article read + Markdown + "
+                     "link pick + template + compare with live + write; `render` / pages)."
+                     % (st["render"] / n * 1e6))
+        wr = sc["linkpage_warm"].get("stages", {}).get("render")
+        if wr:
+            lines.append("- Render stage per page, warm: **%.0f µs** (same, but the files "
+                         "are compared and not written)." % (wr / n * 1e6))
+        if fw:
+            est = (st["render"] - fw["wall"]) / n * 1e6
+            lines.append("- Render-only estimate: (cold render stage - floor write wall) / pages "
+                         "= **%.0f µs/page** (rough: assumes linkpage's writes cost what the "
+                         "floor's do)." % est)
+    parse = r.get("parse", {})
+    if parse:
+        lines.append("- Feed parse throughput per format (1-page site holding only that "
+                     "format's feeds; feeds stage minus the report's per-feed read seconds):")
+        lines.append("")
+        lines.append("  | format | feeds | items | MB | feeds stage s | read s | parse MB/s |")
+        lines.append("  |---|---:|---:|---:|---:|---:|---:|")
+        for fmt, p in sorted(parse.items()):
+            lines.append("  | %s | %d | %s | %.1f | %.3f | %.4f | %.1f |"
+                         % (fmt, p["feeds"], "{:,}".format(p["items"]), p["bytes"] / 1e6,
+                            p["feeds_stage_s"], p["fetch_s"], p["mb_per_s"]))
+    lines.append("")
+    lines.append("All runs, wall s: " + "; ".join(
+        "%s %s" % (k, ", ".join("%.2f" % w for w in sc[k]["wall_all"])) for k, _ in ROWS
+        if k in sc) + ".")
+    lines.append("")
+    return lines
+
+
+def count_formats(r):
+    c = {}
+    for f in r["feeds"]:
+        c[f["format"]] = c.get(f["format"], 0) + 1
+    return c
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--linkpage", required=True)
+    ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument("--pages", type=int)
+    a = ap.parse_args()
+    results = {}
+    for path in glob.glob(os.path.join(a.work, "results-*.json")):
+        with open(path) as f:
+            r = json.load(f)
+        results[r["pages"]] = r
+    if not results:
+        raise SystemExit("report: no results in %s" % a.work)
+
+    if a.pages in results:
+        print("\n".join(table(results[a.pages])))
+
+    m = machine()
+    md = ["# linkpage benchmark results", "",
+          "Generated by `bench/run.sh` (see bench/README.md); do not edit by hand.", "",
+          "## Machine", "",
+          "- nproc: %s; CPU: %s" % (m["nproc"], m["cpu"]),
+          "- memory: %s; kernel: %s; OS: %s" % (m["memory"], m["kernel"], m["os"]),
+          "- disk (the bench's work dir): %s" % m["disk"], "",
+          "## Versions", "",
+          "- %s (Release build, bench/work/build; git %s)"
+          % (sh([a.linkpage, "--version"]),
+             sh("git -C %s describe --always --dirty" % REPO) or "?"),
+          "- %s" % (sh(["hugo", "version"]) or "hugo: not installed"),
+          "- %s" % sh("g++ --version | head -1"),
+          "- %s" % sh("python3 --version"), "",
+          "## Commands", ""]
+    for n, r in sorted(results.items()):
+        md.append("- `%s`: %s pages, %d runs, took %.0f s in all (generation %.0f s); "
+                  "load average at start %s, at end %s (other work on the machine "
+                  "shows up here)"
+                  % (r["command"], "{:,}".format(n), r["runs"], r["total_seconds"],
+                     r["generate_seconds"],
+                     "/".join("%.2f" % x for x in r.get("loadavg_start", [])) or "?",
+                     "/".join("%.2f" % x for x in r.get("loadavg_end", [])) or "?"))
+    md.append("")
+    md.append("## Results")
+    md.append("")
+    for n, r in sorted(results.items()):
+        md.extend(table(r))
+    if 10000 in results and 100000 in results:
+        a10 = results[10000]["scenarios"]["linkpage_cold"]["wall"]
+        a100 = results[100000]["scenarios"]["linkpage_cold"]["wall"]
+        v = a100 / a10
+        md.append("### Scaling")
+        md.append("")
+        md.append("| ratio | value | target | |")
+        md.append("|---|---:|---:|---|")
+        md.append("| linkpage cold wall 100k / 10k | %.2fx | <= %gx | %s |"
+                  % (v, TARGETS["scale"], verdict(v, TARGETS["scale"])))
+        w10 = results[10000]["scenarios"]["linkpage_warm"]["wall"]
+        w100 = results[100000]["scenarios"]["linkpage_warm"]["wall"]
+        md.append("| linkpage warm wall 100k / 10k | %.2fx | (<= %gx) | %s |"
+                  % (w100 / w10, TARGETS["scale"], verdict(w100 / w10, TARGETS["scale"])))
+        md.append("")
+        if a.pages in (10000, 100000):
+            print("\n".join(md[-6:]))
+    with open(a.out, "w") as f:
+        f.write("\n".join(md).rstrip() + "\n")
+    print("report: wrote %s" % a.out, file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
