@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <map>
 #include <memory>
@@ -53,6 +54,11 @@ constexpr const char* kDcNs = "http://purl.org/dc/elements/1.1/";
 constexpr const char* kXhtmlNs = "http://www.w3.org/1999/xhtml";
 
 constexpr int kMaxJsonDepth = 64;
+constexpr int kMaxXmlDepth = 256;  // Element nesting.
+// A CSV header row keeps this many column names; a data row keeps only the
+// columns the mapping reads, so a row of millions of empty fields costs
+// nothing.
+constexpr size_t kMaxCsvColumns = 10000;
 constexpr size_t kMaxCategories = 20;
 constexpr size_t kMaxCategoryBytes = 100;
 constexpr size_t kMaxShortFieldBytes = 100;
@@ -396,6 +402,25 @@ const std::map<std::string, std::string>& KnownNamespaces() {
   return *known;
 }
 
+// True when elements nest deeper than kMaxXmlDepth. pugixml parses and
+// walks without recursion, but no feed nests that deep, and later readers
+// (XPath from the mapping, serialising mixed content) need not be trusted
+// with it.
+bool TooDeep(pugi::xml_document* doc) {
+  struct Probe : pugi::xml_tree_walker {
+    bool too_deep = false;
+    bool for_each(pugi::xml_node& node) override {
+      if (node.type() == pugi::node_element && depth() >= kMaxXmlDepth) {
+        too_deep = true;
+        return false;
+      }
+      return true;
+    }
+  } probe;
+  doc->traverse(probe);
+  return probe.too_deep;
+}
+
 // Parses XML; DOCTYPEs are skipped and pugixml never expands external or
 // user-defined entities, so entity tricks cannot blow up or reach out.
 bool LoadXml(const FeedConfig& feed, std::string_view bytes,
@@ -409,6 +434,12 @@ bool LoadXml(const FeedConfig& feed, std::string_view bytes,
         Location(bytes,
                  static_cast<size_t>(std::max<ptrdiff_t>(result.offset, 0))) +
         ": " + result.description();
+    return false;
+  }
+  if (TooDeep(doc)) {
+    doc->reset();
+    *err = FeedPrefix(feed) + "XML elements nested deeper than " +
+           std::to_string(kMaxXmlDepth) + " levels; refusing to read it";
     return false;
   }
   *root_name = doc->document_element().name();
@@ -934,73 +965,105 @@ bool ParseMappedJson(const FeedConfig& feed, std::string_view bytes,
   return true;
 }
 
-// RFC 4180 records; also accepts LF line ends and a UTF-8 BOM. Blank lines
-// are skipped.
-bool ParseCsvRows(const FeedConfig& feed, std::string_view s, char delimiter,
-                  std::vector<std::vector<std::string>>* rows,
-                  std::string* err) {
-  if (StartsWith(s, "\xEF\xBB\xBF")) s.remove_prefix(3);
-  std::vector<std::string> row;
-  std::string field;
-  bool quoted = false, field_started = false;
-  size_t quote_start = 0;
-  auto end_row = [&] {
-    row.push_back(std::move(field));
-    field.clear();
-    if (!(row.size() == 1 && row[0].empty())) rows->push_back(std::move(row));
-    row.clear();
-    field_started = false;
-  };
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (quoted) {
-      if (c == '"') {
-        if (i + 1 < s.size() && s[i + 1] == '"') {
-          field.push_back('"');
-          ++i;
-        } else {
-          quoted = false;
-        }
-      } else {
-        field.push_back(c);
-      }
-    } else if (c == '"' && !field_started) {
-      quoted = true;
-      field_started = true;
-      quote_start = i;
-    } else if (c == delimiter) {
-      row.push_back(std::move(field));
-      field.clear();
-      field_started = false;
-    } else if (c == '\r' || c == '\n') {
-      if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
-      end_row();
-    } else {
-      field.push_back(c);
-      field_started = true;
-    }
+// Reads RFC 4180 records one at a time; also accepts LF line ends and a
+// UTF-8 BOM. Blank lines are skipped. Memory stays proportional to the
+// fields kept, whatever the input.
+class CsvReader {
+ public:
+  CsvReader(std::string_view text, char delimiter)
+      : text_(text), delimiter_(delimiter) {
+    if (StartsWith(text_, "\xEF\xBB\xBF")) text_.remove_prefix(3);
   }
-  if (quoted) {
-    *err = FeedPrefix(feed) + "CSV quoted field opened at " +
-           Location(s, quote_start) + " is never closed";
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  // The next record in "*fields", of which only the first "max_fields" are
+  // kept (later ones are skipped). Returns false at the end of the text,
+  // or when a quoted field is never closed (then "error()" says where).
+  bool Next(size_t max_fields, std::vector<std::string>* fields) {
+    const size_t n = text_.size();
+    while (pos_ < n) {
+      fields->clear();
+      std::string field;
+      bool quoted = false, started = false;
+      size_t count = 0, quote_start = 0;
+      auto end_field = [&] {
+        if (count < max_fields) fields->push_back(std::move(field));
+        field.clear();
+        ++count;
+        started = false;
+      };
+      auto keep = [&](char c) {
+        if (count < max_fields) field.push_back(c);
+      };
+      bool row_done = false;
+      while (pos_ < n && !row_done) {
+        char c = text_[pos_++];
+        if (quoted) {
+          if (c != '"') {
+            keep(c);
+          } else if (pos_ < n && text_[pos_] == '"') {
+            keep('"');
+            ++pos_;
+          } else {
+            quoted = false;
+          }
+        } else if (c == '"' && !started) {
+          quoted = started = true;
+          quote_start = pos_ - 1;
+        } else if (c == delimiter_) {
+          end_field();
+        } else if (c == '\r' || c == '\n') {
+          if (c == '\r' && pos_ < n && text_[pos_] == '\n') ++pos_;
+          row_done = true;
+        } else {
+          keep(c);
+          started = true;
+        }
+      }
+      if (quoted) {
+        error_ = "CSV quoted field opened at " + Location(text_, quote_start) +
+                 " is never closed";
+        pos_ = n;
+        return false;
+      }
+      const bool blank = count == 0 && field.empty();  // "" counts too.
+      end_field();
+      if (!blank) return true;
+    }
     return false;
   }
-  if (field_started || !field.empty() || !row.empty()) end_row();
-  return true;
+
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string_view text_;
+  const char delimiter_;
+  size_t pos_ = 0;
+  std::string error_;
+};
+
+// A column index written in the mapping ("0", "12"), or npos.
+size_t ColumnIndex(const std::string& spec) {
+  if (spec.empty() || spec.size() > 5 ||
+      spec.find_first_not_of("0123456789") != std::string::npos) {
+    return std::string::npos;
+  }
+  return std::stoul(spec);
 }
 
 bool ParseMappedCsv(const FeedConfig& feed, std::string_view bytes,
                     ItemSink* sink, std::string* err) {
-  std::vector<std::vector<std::string>> rows;
-  if (!ParseCsvRows(feed, bytes, feed.mapping.delimiter, &rows, err)) {
-    return false;
-  }
-  size_t first = 0;
+  CsvReader reader(bytes, feed.mapping.delimiter);
+  std::vector<std::string> row;
   std::vector<std::pair<std::string, size_t>> columns;
   if (feed.mapping.header) {
-    if (rows.empty()) return true;
-    const std::vector<std::string>& names = rows[0];
-    first = 1;
+    if (!reader.Next(kMaxCsvColumns, &row)) {
+      if (reader.error().empty()) return true;  // No rows at all.
+      *err = FeedPrefix(feed) + reader.error();
+      return false;
+    }
+    const std::vector<std::string>& names = row;
     for (const auto& [field, spec] : feed.mapping.fields) {
       // The exact name first, then ignoring case and surrounding spaces.
       size_t index = std::string::npos;
@@ -1010,41 +1073,47 @@ bool ParseMappedCsv(const FeedConfig& feed, std::string_view bytes,
       for (size_t k = 0; k < names.size() && index == std::string::npos; ++k) {
         if (ToLower(Trim(names[k])) == ToLower(Trim(spec))) index = k;
       }
-      if (index == std::string::npos && !spec.empty() &&
-          spec.find_first_not_of("0123456789") == std::string::npos &&
-          spec.size() < 6) {
-        index = std::stoul(spec);
-      }
+      if (index == std::string::npos) index = ColumnIndex(spec);
       if (index == std::string::npos) {
         std::string known;
-        for (const std::string& n : names) {
-          known += (known.empty() ? "" : ", ") + Trim(n);
+        for (size_t k = 0; k < names.size() && k < 50; ++k) {
+          known += (known.empty() ? "" : ", ") + Trim(names[k]);
         }
+        if (names.size() > 50) known += ", ...";
         *err = FeedPrefix(feed) + "CSV header has no column \"" + spec +
-               "\" (for \"mapping.fields." + field + "\"); columns: " + known;
+               "\" (for \"mapping.fields." + field + "\"); columns: " +
+               Truncate(known, 2000);
         return false;
       }
       columns.emplace_back(field, index);
     }
   } else {
     for (const auto& [field, spec] : feed.mapping.fields) {
-      if (spec.empty() || spec.size() > 5 ||
-          spec.find_first_not_of("0123456789") != std::string::npos) {
+      size_t index = ColumnIndex(spec);
+      if (index == std::string::npos) {
         *err = FeedPrefix(feed) + "\"mapping.fields." + field +
                "\" must be a column index when the CSV has no header";
         return false;
       }
-      columns.emplace_back(field, std::stoul(spec));
+      columns.emplace_back(field, index);
     }
   }
-  for (size_t r = first; r < rows.size(); ++r) {
+  size_t width = 0;
+  for (const auto& column : columns) {
+    width = std::max(width, column.second + 1);
+  }
+  while (reader.Next(width, &row)) {
     if (!sink->Count()) continue;
     RawItem item;
     for (const auto& [field, index] : columns) {
-      if (index >= rows[r].size()) continue;
-      SetMappedField(field, {{rows[r][index], false}}, &item);
+      if (index >= row.size()) continue;
+      SetMappedField(field, {{row[index], false}}, &item);
     }
     sink->Add(item);
+  }
+  if (!reader.error().empty()) {
+    *err = FeedPrefix(feed) + reader.error();
+    return false;
   }
   return true;
 }
@@ -1126,6 +1195,14 @@ bool ParseFeedUnguarded(const FeedConfig& feed, std::string_view bytes,
     *err = FeedPrefix(feed) + "document is empty";
     return false;
   }
+  if (static_cast<int64_t>(bytes.size()) > feed.max_bytes) {
+    *err = FeedPrefix(feed) + "document is " + std::to_string(bytes.size()) +
+           " bytes, more than max_bytes (" + std::to_string(feed.max_bytes) +
+           "); raise \"max_bytes\"" +
+           (feed.file.empty() ? "" : " in " + feed.file) +
+           " if that is expected";
+    return false;
+  }
   ItemSink sink(feed, links, stats);
   if (format == "xml") return ParseMappedXml(feed, bytes, &sink, err);
   if (format == "json") return ParseMappedJson(feed, bytes, &sink, err);
@@ -1159,7 +1236,8 @@ std::string SniffFormat(std::string_view bytes) {
     if (LooksLikeXml(bytes)) {
       pugi::xml_document doc;
       if (!doc.load_buffer(bytes.data(), bytes.size(), pugi::parse_default,
-                           pugi::encoding_auto)) {
+                           pugi::encoding_auto) ||
+          TooDeep(&doc)) {
         return "";
       }
       RenameNamespaces(&doc, KnownNamespaces(), /*keep_unknown=*/false);
@@ -1172,12 +1250,24 @@ std::string SniffFormat(std::string_view bytes) {
 
 bool ParseFeed(const FeedConfig& feed, std::string_view bytes,
                std::vector<Link>* links, FeedStats* stats, std::string* err) {
+  const size_t links_before = links->size();
+  const int items_before = stats->items;
+  err->clear();
+  bool ok = false;
   try {
-    return ParseFeedUnguarded(feed, bytes, links, stats, err);
+    ok = ParseFeedUnguarded(feed, bytes, links, stats, err);
   } catch (const std::exception& e) {
     *err = FeedPrefix(feed) + "cannot be read: " + e.what();
+  }
+  if (!ok) {
+    links->resize(links_before);  // All or nothing.
     return false;
   }
+  const int items = stats->items - items_before;
+  if (items > kMaxItemsPerFeed) {
+    stats->ignored_items += items - kMaxItemsPerFeed;
+  }
+  return true;
 }
 
 }  // namespace linkpage

@@ -10,7 +10,8 @@
 
 namespace linkpage {
 
-// Most items read from one feed; the rest are ignored and counted.
+// Most items read from one feed; the rest are counted in FeedStats::items
+// but not read (ParseFeed then returns a warning in "*err").
 inline constexpr int kMaxItemsPerFeed = 100000;
 
 // Detects "rss", "atom" or "jsonfeed" from the document, or "" when it is
@@ -21,7 +22,11 @@ std::string SniffFormat(std::string_view bytes);
 // items with a title and a placeable URL to "*links" (Link::feed set to the
 // feed's name, text cleaned, display_host defaulted) and counts the rest in
 // "*stats". Returns false with "*err" set (naming the feed and what is
-// wrong) when the document cannot be parsed at all. Never throws.
+// wrong), and no links appended, when the document cannot be used at all:
+// empty, larger than feed.max_bytes, malformed, nested deeper than the
+// caps (JSON 64, XML 256 levels) or a CSV quoted field never closed.
+// Items past kMaxItemsPerFeed are ignored and counted in
+// stats->ignored_items. Never throws.
 bool ParseFeed(const FeedConfig& feed, std::string_view bytes,
                std::vector<Link>* links, FeedStats* stats, std::string* err);
 

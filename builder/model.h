@@ -103,6 +103,7 @@ struct FeedStats {
   int items = 0;             // Item nodes seen.
   int dropped_urls = 0;      // Items dropped for a non-http(s) or bad URL.
   int dropped_untitled = 0;  // Items dropped for having no title.
+  int ignored_items = 0;     // Items past kMaxItemsPerFeed, not read.
 };
 
 }  // namespace linkpage

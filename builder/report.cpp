@@ -24,6 +24,7 @@ std::string ReportToJson(const Report& r) {
     o["links"] = f.links;
     o["dropped_urls"] = f.dropped_urls;
     o["dropped_untitled"] = f.dropped_untitled;
+    o["ignored_items"] = f.ignored_items;
     o["bytes"] = f.bytes;
     o["from_cache"] = f.from_cache;
     o["age_hours"] = f.age_hours;

@@ -20,6 +20,7 @@ struct FeedReport {
   int links = 0;
   int dropped_urls = 0;
   int dropped_untitled = 0;
+  int ignored_items = 0;  // Past the per-feed item cap, not read.
   long long bytes = 0;
   bool from_cache = false;
   double age_hours = 0;  // Age of the copy used; 0 when fresh.

@@ -195,6 +195,7 @@ Outcome Decide(const FeedConfig& feed, const Options& options,
   fr.items = stats.items;
   fr.dropped_urls = stats.dropped_urls;
   fr.dropped_untitled = stats.dropped_untitled;
+  fr.ignored_items = stats.ignored_items;
   fr.links = static_cast<int>(out.links.size());
   return out;
 }
@@ -255,6 +256,11 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
       log << "linkpage: feed \"" << feed.name << "\": "
           << out.report.dropped_urls
           << " items dropped for a link that is not http(s)\n";
+    }
+    if (out.report.ignored_items > 0) {
+      log << "linkpage: warning: feed \"" << feed.name << "\": "
+          << out.report.items << " items, only the first " << kMaxItemsPerFeed
+          << " used\n";
     }
     links->insert(links->end(), std::make_move_iterator(out.links.begin()),
                   std::make_move_iterator(out.links.end()));

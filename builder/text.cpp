@@ -249,12 +249,18 @@ size_t FindEndTag(std::string_view s, size_t i, std::string_view name) {
 std::string StripTags(std::string_view s) {
   std::string out;
   out.reserve(s.size());
+  // Removing markup must not join a literal '<' to what follows it into a
+  // new tag ("<<b>b>" is "<" then "b>", never "<b>").
+  const auto removed = [&out] {
+    if (!out.empty() && out.back() == '<') out.push_back(' ');
+  };
   const size_t n = s.size();
   size_t i = 0;
   while (i < n) {
     char c = s[i];
     if (c == ']' && s.substr(i, 3) == "]]>") {
       i += 3;
+      removed();
       continue;
     }
     if (c != '<') {
@@ -265,10 +271,12 @@ std::string StripTags(std::string_view s) {
     if (s.substr(i, 4) == "<!--") {
       size_t end = s.find("-->", i + 4);
       i = end == std::string_view::npos ? n : end + 3;
+      removed();
       continue;
     }
     if (StartsWithNoCase(s, i, "<![CDATA[")) {
       i += 9;
+      removed();
       continue;
     }
     char next = i + 1 < n ? s[i + 1] : '\0';
@@ -283,9 +291,13 @@ std::string StripTags(std::string_view s) {
     if (name_start >= n || !IsAsciiAlpha(s[name_start])) {
       if (end_tag && name_start < n && s[name_start] == '>') {
         i = name_start + 1;  // "</>" is ignored by browsers.
+        removed();
         continue;
       }
-      if (end_tag && name_start < n) {
+      if (end_tag && name_start >= n) {
+        break;  // "</" at the end: nothing a reader would want.
+      }
+      if (end_tag) {
         // "</" then anything else opens a bogus comment up to the next
         // '>' (HTML tokenizer), e.g. "</?:em>" from a renamed element.
         size_t end = s.find('>', name_start);
@@ -301,7 +313,11 @@ std::string StripTags(std::string_view s) {
     while (j < n && !IsAsciiSpace(s[j]) && s[j] != '/' && s[j] != '>') ++j;
     std::string name = ToLower(s.substr(name_start, j - name_start));
     i = SkipTagBody(s, j);
-    if (!IsInlineTag(name)) out.push_back(' ');
+    if (IsInlineTag(name)) {
+      removed();
+    } else {
+      out.push_back(' ');
+    }
     if (!end_tag && IsHiddenContentTag(name)) {
       // As in HTML, "<script/>" still opens a script element.
       size_t close = FindEndTag(s, i, name);

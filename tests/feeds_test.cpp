@@ -1,11 +1,14 @@
 #include "feeds.h"
 
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "config.h"
 #include "text.h"
 
 using linkpage::FeedConfig;
@@ -515,22 +518,36 @@ TEST_CASE("feeds: hostile nesting is rejected without a crash", "[feeds]") {
   Result too_deep = Parse(mapped, std::string(65, '[') + std::string(65, ']'));
   CHECK_FALSE(too_deep.ok);
 
-  // Deep XML is read by pugixml without recursion and has no items.
+  // XML deeper than 256 elements is refused, whatever the format.
   std::string xml = "<rss><channel>";
-  for (int i = 0; i < 50000; ++i) xml += "<a>";
-  for (int i = 0; i < 50000; ++i) xml += "</a>";
+  for (int i = 0; i < 100000; ++i) xml += "<a>";
+  for (int i = 0; i < 100000; ++i) xml += "</a>";
   xml += "</channel></rss>";
-  Result x = Parse("rss", xml);
-  CHECK(x.ok);
-  CHECK(x.links.empty());
+  for (const std::string format : {"rss", "auto", "xml"}) {
+    FeedConfig deep_xml = Feed(format, "deep-xml");
+    deep_xml.mapping.items = "//a";
+    deep_xml.mapping.fields = {{"title", "."}, {"url", "@href"}};
+    Result x = Parse(deep_xml, xml);
+    CHECK_FALSE(x.ok);
+    CHECK(x.err ==
+          "feed \"deep-xml\": XML elements nested deeper than 256 levels; "
+          "refusing to read it");
+  }
+  CHECK(SniffFormat(xml) == "");
+  std::string ok_xml = "<rss><channel>";  // 256 levels with <rss>.
+  for (int i = 0; i < 254; ++i) ok_xml += "<a>";
+  for (int i = 0; i < 254; ++i) ok_xml += "</a>";
+  ok_xml += "</channel></rss>";
+  CHECK(Parse("rss", ok_xml).ok);
+  CHECK_FALSE(Parse("rss", "<x>" + ok_xml + "</x>").ok);
 
-  // Deeply nested namespace declarations: lookups must not scan them all.
+  // Many nested namespace declarations: lookups must not scan them all.
   std::string ns = "<rss><channel>";
-  for (int i = 0; i < 30000; ++i) {
+  for (int i = 0; i < 250; ++i) {
     ns += "<a xmlns:p" + std::to_string(i) + "=\"urn:" + std::to_string(i) +
           "\">";
   }
-  for (int i = 0; i < 30000; ++i) ns += "</a>";
+  for (int i = 0; i < 250; ++i) ns += "</a>";
   ns += "<item><title>T</title><link>https://a.com/</link></item>";
   ns += "</channel></rss>";
   Result n = Parse("rss", ns);
@@ -691,8 +708,417 @@ TEST_CASE("feeds: item cap counts every item", "[feeds]") {
   const int n = linkpage::kMaxItemsPerFeed + 5;
   items.reserve(static_cast<size_t>(n) * 12);
   for (int i = 0; i < n; ++i) items += "<item></item>";
-  Result r = Parse("rss", Rss(items));
+  Result r = Parse(Feed("rss", "big"), Rss(items));
   REQUIRE(r.ok);
   CHECK(r.stats.items == n);
   CHECK(r.stats.dropped_urls == linkpage::kMaxItemsPerFeed);
+  CHECK(r.stats.ignored_items == 5);
+  CHECK(r.err.empty());
+}
+
+
+// ---------------------------------------------------------------------------
+// The bundled samples of the mapped formats, read through their real
+// link-feeds/NAME.json definitions.
+
+namespace {
+
+struct SampleResult {
+  Result r;
+  FeedConfig feed;
+};
+
+SampleResult ParseSample(const std::string& name) {
+  linkpage::Site site;
+  std::string err;
+  REQUIRE(linkpage::LoadSite(
+      LINKPAGE_SOURCE_DIR,
+      [](const std::string&) -> std::optional<std::string> {
+        return std::nullopt;
+      },
+      &site, &err));
+  for (const FeedConfig& feed : site.feeds) {
+    if (feed.name != name) continue;
+    std::ifstream in(std::string(LINKPAGE_SOURCE_DIR) + "/" + feed.url,
+                     std::ios::binary);
+    REQUIRE(in);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    return {Parse(feed, bytes.str()), feed};
+  }
+  FAIL("no feed " << name);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("feeds: sample awin csv (BOM, CRLF, quoted fields)", "[feeds]") {
+  SampleResult s = ParseSample("awin-back-care");
+  CHECK(s.feed.format == "csv");
+  CHECK(s.feed.mapping.delimiter == ',');
+  const Result& r = s.r;
+  REQUIRE(r.ok);
+  CHECK(r.err.empty());
+  CHECK(r.stats.items == 7);
+  CHECK(r.stats.dropped_urls == 0);
+  REQUIRE(r.links.size() == 7);
+  const Link& first = r.links[0];
+  CHECK(first.feed == "awin-back-care");
+  CHECK(first.title == "Shiatsu Back Massager, Heated");  // Quoted comma.
+  CHECK(first.url ==
+        "https://www.awin1.example.com/pclick.php?p=30118001&a=512345&m=7311");
+  CHECK(first.price == "49.99");
+  CHECK(first.currency == "USD");
+  CHECK(first.advertiser == "Calm Back Co.");
+  CHECK(first.image == "https://images.example.net/awin/sbm-200.jpg");
+  CHECK(first.categories == std::vector<std::string>{"Massage > Back Massagers"});
+  CHECK(first.display_host == "awin1.example.com");
+  // Doubled quotes, and a CRLF inside a quoted field.
+  CHECK(r.links[1].title == "Lumbar Support Pillow \"Memory Foam\" Edition");
+  CHECK(r.links[1].description ==
+        "Contoured lumbar pillow for office chairs and car seats. Removable, "
+        "washable mesh cover.");
+  CHECK(r.links[1].price == "29.95");
+  CHECK(r.links[6].title == "Foam Roller, High Density (18\")");
+  CHECK(r.links[6].url ==
+        "https://www.awin1.example.com/pclick.php?p=30118007&a=512345&m=7311");
+  CHECK(r.links[6].price == "22.00");
+  CHECK(r.links[6].currency == "USD");
+}
+
+TEST_CASE("feeds: sample shareasale pipe-delimited, no header", "[feeds]") {
+  SampleResult s = ParseSample("shareasale-sleep");
+  CHECK(s.feed.mapping.delimiter == '|');
+  CHECK_FALSE(s.feed.mapping.header);
+  const Result& r = s.r;
+  REQUIRE(r.ok);
+  CHECK(r.stats.items == 6);
+  REQUIRE(r.links.size() == 6);
+  CHECK(r.links[0].title == "Medium-Firm Hybrid Mattress, Queen");
+  CHECK(r.links[0].url ==
+        "https://shareasale.example.com/m-pr.cfm?merchantID=48211&"
+        "userID=1234567&productID=9021101");
+  CHECK(r.links[0].price == "649.00");
+  CHECK(r.links[0].currency == "");  // ShareASale files carry none.
+  CHECK(r.links[0].advertiser == "RestWell Sleep");
+  CHECK(r.links[0].image ==
+        "https://images.example.org/restwell/hybrid-q.jpg");
+  CHECK(r.links[0].categories == std::vector<std::string>{"Mattresses"});
+  CHECK(r.links[5].title == "Weighted Sleep Mask & Sound Machine Set");
+  CHECK(r.links[5].price == "39.00");
+}
+
+TEST_CASE("feeds: sample cj product xml", "[feeds]") {
+  SampleResult s = ParseSample("cj-posture");
+  CHECK(s.feed.format == "xml");
+  const Result& r = s.r;
+  REQUIRE(r.ok);
+  CHECK(r.stats.items == 7);
+  REQUIRE(r.links.size() == 7);
+  CHECK(r.links[0].title == "Standing Desk Pro, Dual Motor");
+  CHECK(r.links[0].url ==
+        "https://www.anrdoezrs.example.net/click-7654321-12345678?url=https%"
+        "3A%2F%2Fupright.example.com%2Fdesk-pro");
+  CHECK(r.links[0].price == "499.00");
+  CHECK(r.links[0].currency == "USD");
+  CHECK(r.links[0].advertiser == "UpRight Office");
+  CHECK(r.links[0].description ==
+        "Electric sit-stand desk, 28\" to 48\" high, with four memory presets "
+        "& an anti-collision sensor.");
+  CHECK(r.links[1].description ==  // CDATA.
+        "Ergonomic office chair with adjustable lumbar support, 4D armrests "
+        "& a breathable mesh back.");
+  CHECK(r.links[6].title == "Ergonomic Rocking Footrest");
+  CHECK(r.links[6].price == "42.50");
+  CHECK(r.links[6].currency == "EUR");
+}
+
+TEST_CASE("feeds: sample sponsored listings xml", "[feeds]") {
+  SampleResult s = ParseSample("sponsored-listings");
+  CHECK(s.feed.mapping.namespaces.count("s") == 1);
+  const Result& r = s.r;
+  REQUIRE(r.ok);
+  CHECK(r.stats.items == 7);
+  REQUIRE(r.links.size() == 7);
+  // Entity-encoded <b> in the attribute: decoded by XML, then stripped.
+  CHECK(r.links[0].title == "Massage Chairs - Up to 40% Off");
+  CHECK(r.links[0].description ==
+        "Full-body massage chairs with heat and zero-gravity recline. Free "
+        "delivery.");
+  CHECK(r.links[0].url ==
+        "https://ads.example.net/click?qid=8f2c1&rank=1&r="
+        "aHR0cHM6Ly9yZWxheGNoYWlycy5leGFtcGxlLmNvbS8");
+  CHECK(r.links[0].display_host == "www.relaxchairs.example.com");
+  CHECK(r.links[1].title == "Licensed Massage Therapy Near You");
+  CHECK(r.links[2].title == "Back Pain Relief & Recovery");
+  CHECK(r.links[4].title == "Chiropractic Care \u2013 Same-Day Visits");
+  CHECK(r.links[5].description ==
+        "Basalt stones and a heater for at-home hot stone massage.");
+  CHECK(r.links[0].price.empty());
+}
+
+TEST_CASE("feeds: sample json product api", "[feeds]") {
+  SampleResult s = ParseSample("recovery-api");
+  CHECK(s.feed.mapping.items == "/data/items");
+  const Result& r = s.r;
+  REQUIRE(r.ok);
+  CHECK(r.stats.items == 7);
+  REQUIRE(r.links.size() == 7);
+  CHECK(r.links[0].title == "TENS Unit for Back Pain, 24 Modes");
+  CHECK(r.links[0].url == "https://api.example.org/r/rec-1001?pub=778");
+  CHECK(r.links[0].price == "59.99");  // A JSON number.
+  CHECK(r.links[0].currency == "USD");
+  CHECK(r.links[0].advertiser == "Recovery Gear");
+  CHECK(r.links[0].image == "https://cdn.example.org/recovery/tens-24.jpg");
+  CHECK(r.links[0].categories ==
+        std::vector<std::string>{"pain relief", "back pain"});
+  CHECK(r.links[1].price == "14.99");  // A JSON string.
+  CHECK(r.links[1].description ==
+        "Ten loops for assisted hamstring, piriformis and lower back "
+        "stretches \u2013 with an exercise guide.");
+  CHECK(r.links[3].image.empty());  // "images": [].
+  CHECK(r.links[6].title == "Foam Roller with Guided Exercise App");
+  CHECK(r.links[6].price == "34.0");
+  CHECK(r.links[6].currency == "EUR");
+}
+
+// ---------------------------------------------------------------------------
+// CSV quoting, one case at a time.
+
+namespace {
+
+FeedConfig Csv(char delimiter = ',', bool header = false) {
+  FeedConfig feed = Feed("csv", "csv");
+  feed.mapping.delimiter = delimiter;
+  feed.mapping.header = header;
+  feed.mapping.fields = {{"title", "0"}, {"url", "1"}, {"description", "2"}};
+  return feed;
+}
+
+}  // namespace
+
+TEST_CASE("feeds: csv quoted delimiter", "[feeds][csv]") {
+  Result r = Parse(Csv(), "\"Heat, Pad\",https://c.com/a,\"x,y\"\n");
+  REQUIRE(r.links.size() == 1);
+  CHECK(r.links[0].title == "Heat, Pad");
+  CHECK(r.links[0].description == "x,y");
+}
+
+TEST_CASE("feeds: csv doubled quotes", "[feeds][csv]") {
+  Result r = Parse(Csv(), "\"Say \"\"hi\"\"\",https://c.com/a,\"\"\"\"\n");
+  REQUIRE(r.links.size() == 1);
+  CHECK(r.links[0].title == "Say \"hi\"");
+  CHECK(r.links[0].description == "\"");
+}
+
+TEST_CASE("feeds: csv newline inside quotes", "[feeds][csv]") {
+  Result r = Parse(Csv(), "\"Two\nLines\",https://c.com/a,\"a\r\nb\"\n"
+                          "Next,https://c.com/b,\n");
+  REQUIRE(r.links.size() == 2);
+  CHECK(r.links[0].title == "Two Lines");
+  CHECK(r.links[0].description == "a b");
+  CHECK(r.links[1].title == "Next");
+}
+
+TEST_CASE("feeds: csv CRLF and LF line ends read the same", "[feeds][csv]") {
+  const std::string lf = "A,https://c.com/a,d\nB,https://c.com/b,e\n";
+  std::string crlf;
+  for (char c : lf) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  std::string cr = lf;  // Old Mac line ends.
+  for (char& c : cr) c = c == '\n' ? '\r' : c;
+  for (const std::string& doc : {lf, crlf, cr, lf.substr(0, lf.size() - 1)}) {
+    Result r = Parse(Csv(), doc);
+    REQUIRE(r.links.size() == 2);
+    CHECK(r.links[1].title == "B");
+    CHECK(r.links[1].url == "https://c.com/b");  // No stray '\r'.
+    CHECK(r.links[1].description == "e");
+  }
+}
+
+TEST_CASE("feeds: csv byte order mark before the header", "[feeds][csv]") {
+  FeedConfig feed = Feed("csv", "bom");
+  feed.mapping.fields = {{"title", "name"}, {"url", "link"}};
+  Result r = Parse(feed, "\xEF\xBB\xBFname,link\r\nA,https://c.com/a\r\n");
+  REQUIRE(r.ok);
+  REQUIRE(r.links.size() == 1);
+  CHECK(r.links[0].title == "A");
+  // Without stripping it the first column would be "\xEF\xBB\xBFname".
+  Result quoted = Parse(feed, "\xEF\xBB\xBF\"name\",link\nB,https://c.com/b\n");
+  REQUIRE(quoted.links.size() == 1);
+  CHECK(quoted.links[0].title == "B");
+}
+
+TEST_CASE("feeds: csv headerless, by index", "[feeds][csv]") {
+  FeedConfig feed = Csv();
+  feed.mapping.fields = {{"title", "2"}, {"url", "0"}, {"price", "5"}};
+  Result r = Parse(feed, "https://c.com/a,x,Third\nhttps://c.com/b,x,T2,,,7\n");
+  REQUIRE(r.ok);
+  CHECK(r.stats.items == 2);  // No row is taken for a header.
+  REQUIRE(r.links.size() == 2);
+  CHECK(r.links[0].title == "Third");
+  CHECK(r.links[0].price == "");  // Short row: missing columns are empty.
+  CHECK(r.links[1].price == "7");
+}
+
+TEST_CASE("feeds: csv tab and semicolon delimiters", "[feeds][csv]") {
+  Result tab = Parse(Csv('\t'), "A, with comma\thttps://c.com/a\t\"q\tt\"\n");
+  REQUIRE(tab.links.size() == 1);
+  CHECK(tab.links[0].title == "A, with comma");
+  CHECK(tab.links[0].description == "q t");  // Tab in quotes is text.
+  Result semi = Parse(Csv(';'), "B;https://c.com/b;\"x;y\"\n");
+  REQUIRE(semi.links.size() == 1);
+  CHECK(semi.links[0].title == "B");
+  CHECK(semi.links[0].description == "x;y");
+  // A comma is plain text when the delimiter is ';'.
+  Result mixed = Parse(Csv(';'), "C,D;https://c.com/c\n");
+  REQUIRE(mixed.links.size() == 1);
+  CHECK(mixed.links[0].title == "C,D");
+}
+
+TEST_CASE("feeds: csv blank lines and empty documents", "[feeds][csv]") {
+  Result r = Parse(Csv(), "\n\r\nA,https://c.com/a\n\n\"\"\nB,https://c.com/b");
+  CHECK(r.stats.items == 2);
+  CHECK(r.links.size() == 2);
+  FeedConfig header = Csv(',', true);
+  Result only_header = Parse(header, "name,link\n");
+  CHECK(only_header.ok);
+  CHECK(only_header.stats.items == 0);
+}
+
+TEST_CASE("feeds: csv unclosed quote at the end names feed and line",
+          "[feeds][csv]") {
+  FeedConfig feed = Csv();
+  feed.name = "awin";
+  Result r = Parse(feed, "A,https://c.com/a\nB,https://c.com/b\n"
+                         "C,https://c.com/c,\"never closed\nmore\nlines");
+  CHECK_FALSE(r.ok);
+  CHECK(r.err ==
+        "feed \"awin\": CSV quoted field opened at line 3, column 19 is "
+        "never closed");
+  CHECK(r.links.empty());  // All or nothing.
+  Result lone = Parse(feed, "\"");
+  CHECK_FALSE(lone.ok);
+  CHECK(lone.err.find("line 1, column 1 is never closed") != std::string::npos);
+}
+
+TEST_CASE("feeds: csv wide rows cost only the columns read", "[feeds][csv]") {
+  // Five million empty fields: only the first few are kept per row.
+  std::string doc = "T,https://c.com/a" + std::string(5000000, ',') + "\n";
+  Result r = Parse(Csv(), doc);
+  REQUIRE(r.ok);
+  REQUIRE(r.links.size() == 1);
+  CHECK(r.links[0].title == "T");
+  // A header row keeps at most 10000 names; later columns are not found.
+  FeedConfig feed = Csv(',', true);
+  feed.mapping.fields = {{"title", "name"}, {"url", "link"}};
+  Result wide = Parse(feed, std::string(20000, ',') + "name,link\nA,B\n");
+  CHECK_FALSE(wide.ok);
+  CHECK(wide.err.find("CSV header has no column \"name\"") !=
+        std::string::npos);
+  CHECK(wide.err.size() < 2500);
+}
+
+// ---------------------------------------------------------------------------
+// Limits.
+
+TEST_CASE("feeds: a document over max_bytes is refused by name", "[feeds]") {
+  FeedConfig feed = Feed("rss", "huge");
+  feed.max_bytes = 100;
+  feed.file = "link-feeds/huge.json";
+  std::string doc = Rss("<item><title>T</title><link>https://a.com/</link>"
+                        "</item>");
+  REQUIRE(doc.size() > 100);
+  Result r = Parse(feed, doc);
+  CHECK_FALSE(r.ok);
+  CHECK(r.err == "feed \"huge\": document is " + std::to_string(doc.size()) +
+                     " bytes, more than max_bytes (100); raise "
+                     "\"max_bytes\" in link-feeds/huge.json if that is "
+                     "expected");
+  feed.max_bytes = static_cast<int64_t>(doc.size());
+  CHECK(Parse(feed, doc).ok);  // Exactly max_bytes is fine.
+}
+
+TEST_CASE("feeds: a 0-byte document in every format", "[feeds]") {
+  for (const char* format : {"auto", "rss", "atom", "jsonfeed", "xml", "json",
+                             "csv"}) {
+    FeedConfig feed = Csv();
+    feed.format = format;
+    feed.name = "zero";
+    feed.mapping.items = format == std::string("xml") ? "//item" : "/items";
+    Result r = Parse(feed, "");
+    INFO(format);
+    CHECK_FALSE(r.ok);
+    CHECK(r.err == "feed \"zero\": document is empty");
+  }
+}
+
+TEST_CASE("feeds: item cap in the mapped formats", "[feeds]") {
+  const int n = linkpage::kMaxItemsPerFeed + 1;
+  std::string csv;
+  csv.reserve(static_cast<size_t>(n) * 24);
+  for (int i = 0; i < n; ++i) csv += "T,https://c.com/" + std::to_string(i) + "\n";
+  Result r = Parse(Csv(), csv);
+  REQUIRE(r.ok);
+  CHECK(r.stats.items == n);
+  CHECK(r.links.size() == static_cast<size_t>(linkpage::kMaxItemsPerFeed));
+  CHECK(r.links.back().url == "https://c.com/99999");
+  CHECK(r.stats.ignored_items == 1);
+
+  FeedConfig json = Feed("json", "api");
+  json.mapping.items = "/items";
+  json.mapping.fields = {{"title", "/t"}, {"url", "/u"}};
+  std::string doc = "{\"items\": [";
+  for (int i = 0; i < n; ++i) {
+    doc += std::string(i ? "," : "") + "{\"t\":\"T\",\"u\":\"https://c.com/" +
+           std::to_string(i) + "\"}";
+  }
+  doc += "]}";
+  Result j = Parse(json, doc);
+  REQUIRE(j.ok);
+  CHECK(j.links.size() == static_cast<size_t>(linkpage::kMaxItemsPerFeed));
+  CHECK(j.stats.ignored_items == 1);
+}
+
+TEST_CASE("feeds: 100000-deep JSON in the mapped format", "[feeds]") {
+  FeedConfig feed = Feed("json", "deep-json");
+  feed.mapping.items = "/items";
+  feed.mapping.fields = {{"title", "/t"}, {"url", "/u"}};
+  std::string doc = "{\"items\": [" + std::string(100000, '{') ;
+  Result r = Parse(feed, doc);
+  CHECK_FALSE(r.ok);
+  CHECK(r.err ==
+        "feed \"deep-json\": JSON nested deeper than 64 levels; refusing to "
+        "parse it");
+}
+
+// Found by fuzz_feed_auto: an XHTML title in an unknown namespace is
+// renamed "?:div" and serialised as "<?:div>...</?:div>"; "</?" is a bogus
+// comment to HTML and must not reach the title as text.
+TEST_CASE("feeds: fuzz regression, foreign-namespace xhtml title",
+          "[feeds][fuzz]") {
+  Result r = Parse("auto", ReadFixture("fuzz_atom_foreign_xhtml_title.xml"));
+  REQUIRE(r.ok);
+  const Link* mat = FindByUrl(r, "https://deals.example.com/mat");
+  REQUIRE(mat);
+  CHECK(mat->title == "Yoga Mat");
+}
+
+// Found by fuzz_mapped_csv: a field ending in "</" kept it as text.
+TEST_CASE("feeds: fuzz regression, csv field ending in \"</\"",
+          "[feeds][fuzz]") {
+  FeedConfig feed = Feed("csv", "fuzz");
+  feed.mapping.delimiter = '|';
+  feed.mapping.header = false;
+  feed.mapping.fields = {{"title", "1"},       {"url", "4"},
+                         {"description", "2"}, {"price", "3"},
+                         {"image", "5"},       {"categories", "6"}};
+  Result r = Parse(feed, ReadFixture("fuzz_csv_trailing_end_tag.txt"));
+  REQUIRE(r.ok);
+  REQUIRE_FALSE(r.links.empty());
+  for (const Link& l : r.links) {
+    for (const std::string& text :
+         {l.title, l.description, l.price, l.advertiser}) {
+      CHECK(text.find("</") == std::string::npos);
+    }
+  }
 }

@@ -1,6 +1,9 @@
 #include "text.h"
 
 #include <catch2/catch.hpp>
+#include <cctype>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 using linkpage::CleanText;
@@ -198,4 +201,57 @@ TEST_CASE("text: hostile floods stay fast", "[text]") {
   std::string scripts;
   for (int i = 0; i < 200000; ++i) scripts += "<script></b>";
   CHECK(CleanText("a" + scripts, 200) == "a");
+}
+
+TEST_CASE("text: CleanText end tags that are not tags", "[text]") {
+  // "</" then a non-letter is a bogus comment in HTML, up to the next '>'.
+  CHECK(CleanText("Yoga <?:em>Mat</?:em></?:div>", 100) == "Yoga Mat");
+  CHECK(CleanText("a</3 b>c", 100) == "a c");
+  CHECK(CleanText("a</>b", 100) == "ab");
+  // "</" at the very end is dropped (found by fuzz_text).
+  CHECK(CleanText("RestWell Sle</", 100) == "RestWell Sle");
+  CHECK(CleanText("x &lt;/", 100, false) == "x");
+  // A lone '<' that cannot open anything stays text.
+  CHECK(CleanText("1 < 2 <", 100) == "1 < 2 <");
+}
+
+TEST_CASE("text: fuzz regression, html ending in \"</\"", "[text][fuzz]") {
+  std::ifstream in(std::string(LINKPAGE_SOURCE_DIR) +
+                       "/tests/data/feeds/fuzz_text_trailing_end_tag.txt",
+                   std::ios::binary);
+  REQUIRE(in);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  for (bool decoded : {true, false}) {
+    std::string clean = CleanText(bytes.str(), 600, decoded);
+    CHECK(clean.find("</") == std::string::npos);
+    CHECK(clean.find("<script") == std::string::npos);
+  }
+}
+
+TEST_CASE("text: removing markup never glues '<' to a new tag", "[text]") {
+  CHECK(CleanText("<<b>b>x", 100) == "< b>x");
+  CHECK(CleanText("<<![CDATA[b>", 100) == "< b>");
+  CHECK(CleanText("<<!---->script>", 100) == "< script>");
+  CHECK(CleanText("<</>i>", 100) == "< i>");
+  CHECK(CleanText("< <&lt;b onmouseover=\"x\"&gt;Title", 100, false) ==
+        "< < Title");
+}
+
+// Found by fuzz_text: a stripped inline tag joined a literal '<' and text.
+TEST_CASE("text: fuzz regression, '<' glued to text", "[text][fuzz]") {
+  std::ifstream in(std::string(LINKPAGE_SOURCE_DIR) +
+                       "/tests/data/feeds/fuzz_text_glued_lt.txt",
+                   std::ios::binary);
+  REQUIRE(in);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  for (bool decoded : {true, false}) {
+    std::string clean = CleanText(bytes.str(), 600, decoded);
+    for (size_t k = 0; k + 1 < clean.size(); ++k) {
+      INFO(clean);
+      CHECK_FALSE((clean[k] == '<' && std::isalpha(static_cast<unsigned char>(
+                                          clean[k + 1]))));
+    }
+  }
 }

@@ -166,3 +166,37 @@ TEST_CASE("url: AppendQuery", "[url]") {
         "https://a.com/?empty=");
   CHECK(AppendQuery("https://a.com/x", {}) == "https://a.com/x");
 }
+
+TEST_CASE("url: NormalizeUrl edge cases and idempotence", "[url]") {
+  CHECK(NormalizeUrl("https://a.com/x//") == "https://a.com/x");
+  CHECK(NormalizeUrl("https://a.com/x?") == "https://a.com/x");  // Empty query.
+  CHECK(NormalizeUrl("https://a.com/x#") == "https://a.com/x");
+  CHECK(NormalizeUrl("https://a.com/x#a?b=1") == "https://a.com/x");
+  CHECK(NormalizeUrl("http://[::1]:80/") == "http://[::1]");
+  CHECK(NormalizeUrl("http://[::1]:8080/p/") == "http://[::1]:8080/p");
+  CHECK(NormalizeUrl("https://WWW.A.com/") == "https://www.a.com");  // www kept.
+  CHECK(NormalizeUrl("https://a.com/%7Ex") == "https://a.com/%7Ex");
+  for (const char* url :
+       {"https://A.com:443/x/?q=1#f", "http://a.com:8080//", "https://a.com",
+        "http://[::1]:80/p/?x"}) {
+    std::string once = NormalizeUrl(url);
+    INFO(url);
+    CHECK(IsPlaceableUrl(once));
+    CHECK(NormalizeUrl(once) == once);
+  }
+}
+
+TEST_CASE("url: ParseHttpUrl limits", "[url]") {
+  const std::string base = "https://a.com/";
+  CHECK(IsPlaceableUrl(base + std::string(8192 - base.size(), 'x')));
+  CHECK_FALSE(IsPlaceableUrl(base + std::string(8193 - base.size(), 'x')));
+  CHECK(IsPlaceableUrl("https://" + std::string(63, 'a') + "." +
+                       std::string(63, 'b') + "." + std::string(63, 'c') +
+                       "." + std::string(61, 'd')));  // 253 bytes.
+  CHECK_FALSE(IsPlaceableUrl("https://" + std::string(63, 'a') + "." +
+                             std::string(63, 'b') + "." +
+                             std::string(63, 'c') + "." +
+                             std::string(62, 'd')));
+  CHECK_FALSE(IsPlaceableUrl("https://a.com:/"));
+  CHECK_FALSE(IsPlaceableUrl("https://@a.com/"));  // Empty credentials too.
+}
