@@ -1,6 +1,7 @@
 #include "check.h"
 
-#include <functional>
+#include <algorithm>
+#include <cctype>
 
 #include <pugixml.hpp>
 
@@ -23,13 +24,21 @@ std::string Collapse(std::string_view s) {
   return out;
 }
 
+// Appends the text below "n" in document order, without recursion (an
+// article may nest blocks deeper than the stack allows).
 void AppendText(const pugi::xml_node& n, std::string* s) {
-  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+  pugi::xml_node c = n.first_child();
+  while (c) {
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
       *s += c.value();
-    } else if (c.type() == pugi::node_element) {
-      AppendText(c, s);
     }
+    if (c.type() == pugi::node_element && c.first_child()) {
+      c = c.first_child();
+      continue;
+    }
+    while (c && !c.next_sibling() && c != n) c = c.parent();
+    if (!c || c == n) break;
+    c = c.next_sibling();
   }
 }
 
@@ -63,19 +72,27 @@ std::string Rule(const char* rule, const std::string& what) {
   return std::string("rule \"") + rule + "\": " + what;
 }
 
-// Elements in document order, numbered from 1.
+// Elements in document order, without recursion.
 std::vector<pugi::xml_node> Elements(const pugi::xml_document& doc) {
-  std::vector<pugi::xml_node> out;
-  std::function<void(pugi::xml_node)> walk = [&](pugi::xml_node n) {
-    for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
-      if (c.type() == pugi::node_element) {
-        out.push_back(c);
-        walk(c);
-      }
+  struct Walker : pugi::xml_tree_walker {
+    std::vector<pugi::xml_node> out;
+    bool for_each(pugi::xml_node& n) override {
+      if (n.type() == pugi::node_element) out.push_back(n);
+      return true;
     }
-  };
-  walk(doc);
-  return out;
+  } walker;
+  const_cast<pugi::xml_document&>(doc).traverse(walker);
+  return walker.out;
+}
+
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool IsPrivacyHref(const std::string& href, const std::string& base_url) {
@@ -118,24 +135,18 @@ std::string CheckTopic(const pugi::xml_document& doc, const Site& site,
                        const Page& page, const std::vector<Link>* links) {
   const PageSettings& ps = page.settings;
   std::vector<pugi::xml_node> els = Elements(doc);
-  auto index_of = [&](const pugi::xml_node& n) -> int {
-    for (size_t i = 0; i < els.size(); ++i) {
-      if (els[i] == n) return static_cast<int>(i);
-    }
-    return -1;
-  };
-  // Index one past the last element inside "n".
-  auto end_of = [&](const pugi::xml_node& n) -> int {
-    int i = index_of(n) + 1;
-    while (i < static_cast<int>(els.size())) {
-      bool inside = false;
-      for (pugi::xml_node p = els[i].parent(); p; p = p.parent()) {
-        if (p == n) inside = true;
+  // Index one past the last element inside els[i]: its descendants follow
+  // it in document order.
+  auto end_of = [&](int i) -> int {
+    struct Counter : pugi::xml_tree_walker {
+      int elements = 0;
+      bool for_each(pugi::xml_node& n) override {
+        elements += n.type() == pugi::node_element;
+        return true;
       }
-      if (!inside) break;
-      ++i;
-    }
-    return i;
+    } counter;
+    els[i].traverse(counter);
+    return i + 1 + counter.elements;
   };
 
   std::string heading = Collapse(ps.heading_prefix.empty()
@@ -172,16 +183,18 @@ std::string CheckTopic(const pugi::xml_document& doc, const Site& site,
     }
     if (name == "article" && article < 0) {
       article = i;
-      article_end = end_of(n);
+      article_end = end_of(i);
     }
     if (name == "a" && n.attribute("href")) {
       std::string href = n.attribute("href").value();
-      bool external = (href.rfind("http://", 0) == 0 ||
-                       href.rfind("https://", 0) == 0) &&
+      bool sponsored = HasWord(n.attribute("rel").value(), "sponsored");
+      bool external = (StartsWithNoCase(href, "http://") ||
+                       StartsWithNoCase(href, "https://")) &&
                       href.rfind(site.info.base_url + "/", 0) != 0 &&
                       href != site.info.base_url;
-      if (external && !Inside(n, {"article", "header", "footer"})) {
-        if (!HasWord(n.attribute("rel").value(), "sponsored")) {
+      if ((external || sponsored) &&
+          !Inside(n, {"article", "header", "footer"})) {
+        if (!sponsored) {
           return Rule("sponsored-rel",
                       "the link to " + href + " lacks rel=\"sponsored\"");
         }

@@ -361,6 +361,13 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
       *err = file + ": page \"" + page.slug + "\" has an empty topic";
       return false;
     }
+    if (page.slug == "privacy-policy" || page.slug == "assets") {
+      *err = file + ": page slug \"" + page.slug + "\" is reserved (out/" +
+             page.slug + "/ holds the " +
+             (page.slug == "assets" ? "assets" : "privacy policy") +
+             "); choose another slug";
+      return false;
+    }
     if (!slugs.insert(page.slug).second) {
       *err = file + ": duplicate page slug \"" + page.slug +
              "\"; every page needs its own slug";

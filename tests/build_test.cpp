@@ -218,6 +218,43 @@ TEST_CASE("build: the example site, page anatomy, footer, privacy, sitemap") {
   CHECK_THAT(log.str(), Catch::Contains("linkpage: published"));
 }
 
+TEST_CASE("build: feed links in upper case or to the site itself publish") {
+  TempDir dir;
+  CopyExampleSite(dir.path());
+  WriteFile(dir / "link-feeds/samples/odd.json", R"({
+    "version": "https://jsonfeed.org/version/1.1", "title": "odd",
+    "items": [
+      {"id": "1", "url": "HTTPS://Shop.Example.org/Massage-Chair",
+       "title": "Massage chair"},
+      {"id": "2", "url": "https://www.example.com/own-page",
+       "title": "Massage on our own site"}]})");
+  WriteFile(dir / "link-feeds/odd.json",
+            R"({"url": "link-feeds/samples/odd.json"})");
+  nlohmann::ordered_json json =
+      nlohmann::ordered_json::parse(ReadFile(dir / "site.json"));
+  json["pages"][0]["feeds"] = {"odd"};
+  WriteFile(dir / "site.json", json.dump(2));
+  std::ostringstream log;
+  Report report;
+  REQUIRE(Build(SiteOptions(dir.path()), log, &report) == kExitPublished);
+  INFO(log.str());
+  CHECK(report.pages[0].links == 2);
+}
+
+TEST_CASE("build: a deeply nested article does not crash the build") {
+  TempDir dir;
+  CopyExampleSite(dir.path());
+  Site site;
+  std::string err;
+  REQUIRE(LoadSite(dir.path(), FakeEnv(), &site, &err));
+  WriteFile(dir / site.pages[0].article,
+            std::string(100000, '>') + " deep\n");
+  std::ostringstream log;
+  int status = Build(SiteOptions(dir.path()), log);
+  INFO(log.str());
+  CHECK((status == kExitPublished || status == kExitFailed));
+}
+
 TEST_CASE("build: two builds are byte-identical") {
   TempDir dir;
   CopyExampleSite(dir.path());

@@ -119,6 +119,10 @@ TEST_CASE("config: bad and duplicate slugs are named") {
   CHECK_THAT(err, Catch::Contains("duplicate page slug \"one\""));
   err = LoadError(Replace(kSiteJson, "\"two-2\"", "\"\""));
   CHECK_THAT(err, Catch::Contains("slug \"\" is not valid"));
+  err = LoadError(Replace(kSiteJson, "\"two-2\"", "\"privacy-policy\""));
+  CHECK_THAT(err, Catch::Contains("\"privacy-policy\" is reserved"));
+  err = LoadError(Replace(kSiteJson, "\"two-2\"", "\"assets\""));
+  CHECK_THAT(err, Catch::Contains("\"assets\" is reserved"));
 }
 
 TEST_CASE("config: unknown keys are named with the file") {
