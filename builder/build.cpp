@@ -55,15 +55,23 @@ std::string LastMod(const Options& options) {
   return buf;
 }
 
-// FNV-1a, 64 bits, over fields kept apart by a separator.
+// FNV-1a, 64 bits, over length-prefixed fields. Not a defence against a
+// feed crafted to collide (a collision keeps a page from being rewritten
+// until its inputs change again); it tells unchanged pages from changed
+// ones.
 class Hasher {
  public:
+  // Each field is preceded by its length, so that no two different
+  // sequences of fields hash the same way by construction.
   Hasher& Add(std::string_view s) {
+    for (size_t n = s.size(), i = 0; i < 8; ++i, n >>= 8) {
+      Mix(static_cast<unsigned char>(n & 0xff));
+    }
     for (unsigned char c : s) Mix(c);
-    Mix(0x1f);
     return *this;
   }
   Hasher& Add(int64_t n) { return Add(std::to_string(n)); }
+  Hasher& Add(const char* s) { return Add(std::string_view(s)); }
   uint64_t value() const { return h_ == 0 ? 1 : h_; }  // 0 means "none".
 
  private:
@@ -95,11 +103,11 @@ uint64_t PageInputs(uint64_t site_inputs, const Page& page,
   h.Add(ps.heading_prefix).Add(ps.disclosure).Add(ps.closing_line);
   h.Add(page.image ? page.image->src : "\x01").Add(page.image ? page.image->alt : "");
   h.Add(markdown);
+  h.Add(static_cast<int64_t>(links.size()));
   for (const Link& l : links) {
     h.Add(l.feed).Add(l.title).Add(l.url).Add(l.description);
     h.Add(l.display_host).Add(l.image).Add(l.price).Add(l.currency);
     h.Add(l.advertiser);
-    for (const std::string& c : l.categories) h.Add(c);
   }
   return h.value();
 }
@@ -151,7 +159,7 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
 // templates. On failure "*err" is the error of the first failing page in
 // site order among those rendered.
 bool RenderPages(const Site& site, int year, int jobs,
-                 const std::string& templates, const LinkIndex& index,
+                 const Renderer& templates, const LinkIndex& index,
                  Publisher* publisher, std::ostream* progress, Report* report,
                  std::string* err) {
   const size_t n = site.pages.size();
@@ -163,13 +171,8 @@ bool RenderPages(const Site& site, int year, int jobs,
   size_t failed_at = n;  // Guarded by mu.
   auto work = [&] {
     Renderer renderer;
+    renderer.LoadFrom(templates);
     std::string e;
-    if (!renderer.Load(templates, &e)) {
-      std::lock_guard<std::mutex> lock(mu);
-      if (failed_at == n) *err = e;
-      failed = true;
-      return;
-    }
     const uint64_t site_inputs = SiteInputs(site, year, renderer);
     for (size_t i; !failed && (i = next++) < n;) {
       if (!RenderPage(site, year, site_inputs, site.pages[i], renderer, index,
@@ -209,9 +212,8 @@ bool RenderSite(const Site& site, const Options& options,
   int jobs = options.jobs > 0
                  ? options.jobs
                  : static_cast<int>(std::thread::hardware_concurrency());
-  if (!RenderPages(site, year, jobs,
-                   (fs::path(site.dir) / "templates").string(), index,
-                   publisher, progress, report, err)) {
+  if (!RenderPages(site, year, jobs, renderer, index, publisher, progress,
+                   report, err)) {
     return false;
   }
   const std::string index_html = renderer.RenderIndex(site, year);

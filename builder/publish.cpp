@@ -27,7 +27,7 @@ std::string Errno() { return std::strerror(errno); }
 bool SameBytes(const std::string& path, std::string_view bytes,
                struct stat* st, bool* exists) {
   *exists = false;
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (fd.get() < 0) return false;
   if (::fstat(fd.get(), st) != 0 || !S_ISREG(st->st_mode)) return false;
   *exists = true;
@@ -50,8 +50,14 @@ bool WriteAll(const std::string& path, std::string_view bytes,
               std::string* err) {
   // Replace rather than overwrite in place: a hard link to the old file
   // (say, from a backup) must not change.
-  ::unlink(path.c_str());
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    *err = "cannot replace " + path + ": " + Errno();
+    return false;
+  }
+  // O_EXCL: never write through a link into a file another tree shares.
+  UniqueFd fd(::open(path.c_str(),
+                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                     0644));
   if (fd.get() < 0) {
     *err = "cannot create " + path + ": " + Errno();
     return false;
@@ -222,7 +228,6 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
       fs::remove_all(next, ec);  // A directory where a file must go.
     }
     if (!WriteAll(next, bytes, err)) return false;
-    wrote_ = true;
   }
   // The staged copy's mtime: the live copy's when the bytes are the same
   // (so uploaders see no change), otherwise now.
@@ -328,7 +333,7 @@ bool Publisher::Commit(int* removed, std::string* err) {
 
   // One flush of the new tree before it becomes visible.
   UniqueFd dir(::open(staging_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() < 0 || (wrote_ && ::syncfs(dir.get()) != 0)) {
+  if (dir.get() < 0 || ::syncfs(dir.get()) != 0) {
     *err = "cannot flush " + staging_dir_ + " to disk: " + Errno();
     return false;
   }

@@ -86,7 +86,6 @@ class Publisher {
   std::set<std::string> written_;   // Guarded by mu_.
   std::set<std::string> made_dirs_;  // Guarded by mu_.
   std::atomic<int> differing_{0};    // Files whose bytes differ from live.
-  std::atomic<bool> wrote_{false};   // Bytes written to the staging tree.
 };
 
 }  // namespace linkpage

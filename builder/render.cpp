@@ -249,7 +249,18 @@ bool Renderer::Load(const std::string& dir, std::string* err) {
     return false;
   }
   page_source_ = page;
+  index_source_ = index;
+  privacy_source_ = privacy;
   return true;
+}
+
+void Renderer::LoadFrom(const Renderer& other) {
+  page_source_ = other.page_source_;
+  index_source_ = other.index_source_;
+  privacy_source_ = other.privacy_source_;
+  t_->page = mu::mustache(page_source_);
+  t_->index = mu::mustache(index_source_);
+  t_->privacy = mu::mustache(privacy_source_);
 }
 
 std::string Renderer::RenderPage(const Site& site, int year, const Page& page,

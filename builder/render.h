@@ -39,6 +39,10 @@ class Renderer {
   // from "dir". On failure "*err" names the template file and the line.
   bool Load(const std::string& dir, std::string* err);
 
+  // The same templates as "other" (which has been loaded), parsed anew:
+  // one Renderer per thread, all from one reading of the files.
+  void LoadFrom(const Renderer& other);
+
   // "year" is the copyright year printed in the footer.
   std::string RenderPage(const Site& site, int year, const Page& page,
                          const std::vector<Link>& links,
@@ -53,6 +57,8 @@ class Renderer {
   struct Templates;
   std::unique_ptr<Templates> t_;
   std::string page_source_;
+  std::string index_source_;
+  std::string privacy_source_;
 };
 
 }  // namespace linkpage
