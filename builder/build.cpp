@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -312,6 +313,18 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
   lap("index");
 
   const std::string out_dir = OutDir(options);
+  // The swap replaces the whole output directory: never the site itself.
+  fs::path out_abs = fs::weakly_canonical(fs::absolute(out_dir), ec);
+  fs::path site_abs = fs::weakly_canonical(fs::absolute(site.dir), ec);
+  if (!ec) {
+    auto [o, s] = std::mismatch(out_abs.begin(), out_abs.end(),
+                                site_abs.begin(), site_abs.end());
+    if (o == out_abs.end()) {
+      return Fail(log, report,
+                  "--out " + out_dir + " is the site directory or holds "
+                  "it; choose a directory of its own, such as SITE/out");
+    }
+  }
   Publisher publisher(out_dir);
   if (!publisher.Begin(&err) ||
       !RenderSite(site, options, renderer, index, &publisher,

@@ -97,9 +97,13 @@ Publisher::Publisher(std::string out_dir) : out_dir_(std::move(out_dir)) {
   manifest_path_ = (p.parent_path() /
                     ("." + p.filename().string() + ".linkpage-manifest"))
                        .string();
+  lock_path_ = (p.parent_path() /
+                ("." + p.filename().string() + ".linkpage-lock"))
+                   .string();
 }
 
 bool Publisher::Begin(std::string* err) {
+  if (!lock_.Acquire(lock_path_, err)) return false;
   struct stat st;
   if (::lstat(out_dir_.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
     *err = out_dir_ + " exists but is not a directory; move it away or "

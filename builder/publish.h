@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "lock.h"
+
 namespace linkpage {
 
 // How a written file compares with the live site.
@@ -32,8 +34,10 @@ class Publisher {
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
 
-  // Prepares the staging tree. Fails if "out_dir" exists but is not a
-  // directory, or if the staging tree cannot be created.
+  // Locks the output directory ("PARENT/.NAME.linkpage-lock", so that two
+  // sites built into one --out exclude each other) and prepares the
+  // staging tree. Fails if another run holds the lock, if "out_dir" exists
+  // but is not a directory, or if the staging tree cannot be created.
   bool Begin(std::string* err);
 
   // Puts "bytes" at "rel_path" (relative to the site root, '/'-separated)
@@ -80,6 +84,8 @@ class Publisher {
   std::string out_dir_;
   std::string staging_dir_;
   std::string manifest_path_;
+  std::string lock_path_;
+  SiteLock lock_;
   std::map<std::string, Entry> old_manifest_;  // Read by Begin().
   std::map<std::string, Entry> new_manifest_;  // Guarded by mu_.
   std::mutex mu_;

@@ -255,6 +255,16 @@ TEST_CASE("build: a deeply nested article does not crash the build") {
   CHECK((status == kExitPublished || status == kExitFailed));
 }
 
+TEST_CASE("build: --out must not be the site or hold it") {
+  TempDir dir;
+  CopyExampleSite(dir.path());
+  std::ostringstream log;
+  CHECK(Build(SiteOptions(dir.path(), dir.path()), log) == kExitFailed);
+  CHECK(Build(SiteOptions(dir.path(), dir / ".."), log) == kExitFailed);
+  CHECK_THAT(log.str(), Catch::Contains("is the site directory or holds it"));
+  CHECK(fs::exists(dir / "site.json"));
+}
+
 TEST_CASE("build: two builds are byte-identical") {
   TempDir dir;
   CopyExampleSite(dir.path());
