@@ -2,8 +2,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
 
 #include <md4c-html.h>
 
@@ -36,20 +37,26 @@ bool MarkdownToHtml(std::string_view markdown, std::string* html,
 
 bool ReadArticle(const std::string& path, const std::string& slug,
                  std::string* markdown, std::string* err) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto fail = [&](const std::string& why) {
     *err = "page \"" + slug + "\": cannot read its article " + path + ": " +
-           std::strerror(errno) + "; create the file or fix \"article\" in "
-           "site.json";
+           why + "; create the file or fix \"article\" in site.json";
     return false;
+  };
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return fail(std::filesystem::exists(path, ec) ? "not a regular file"
+                                                  : "no such file");
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    *err = "page \"" + slug + "\": error reading its article " + path;
-    return false;
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"),
+                                          &std::fclose);
+  if (!f) return fail(std::strerror(errno));
+  markdown->clear();
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) {
+    markdown->append(buf, n);
   }
-  *markdown = ss.str();
+  if (std::ferror(f.get())) return fail(std::strerror(errno));
   return true;
 }
 

@@ -448,6 +448,46 @@ TEST_CASE("build: a published page edited by hand is made anew") {
   CHECK(report.pages[0].change == "unchanged");
 }
 
+TEST_CASE("build: a run failing mid-way leaves out/ as it was, mtimes "
+          "included") {
+  TempDir dir;
+  CopyExampleSite(dir.path());
+  std::ostringstream log;
+  REQUIRE(Build(SiteOptions(dir.path()), log) == kExitPublished);
+  AgeFiles(dir / "out");
+  const auto bytes = Tree(dir / "out");
+  const auto times = MTimes(dir / "out");
+  Site site;
+  std::string err;
+  REQUIRE(LoadSite(dir.path(), FakeEnv(), &site, &err));
+  // A new feed title changes every page, so each failure below comes after
+  // pages were already staged.
+  const std::string feed = dir / "link-feeds/samples/wellness-offers.xml";
+  std::string xml = ReadFile(feed);
+  xml.replace(xml.find("<title>"), 7, "<title>Changed ");
+  WriteFile(feed, xml);
+  const std::string article = dir / site.pages.back().article;
+  const std::string page_tmpl = dir / "templates/page.mustache";
+  const std::string good_tmpl = ReadFile(page_tmpl);
+  SECTION("an unreadable article on the last page") {
+    fs::remove(article);
+    fs::create_directory(article);  // Exists, but cannot be read as a file.
+  }
+  SECTION("a template syntax error") {
+    WriteFile(page_tmpl, good_tmpl + "{{#unclosed}}");
+  }
+  SECTION("a compliance violation") {
+    std::string t = good_tmpl;
+    t.replace(t.find("{{closing_line}}"), 16, "");
+    WriteFile(page_tmpl, t);
+  }
+  std::ostringstream log2;
+  CHECK(Build(SiteOptions(dir.path()), log2) == kExitFailed);
+  INFO(log2.str());
+  CHECK(Tree(dir / "out") == bytes);
+  CHECK(MTimes(dir / "out") == times);
+}
+
 TEST_CASE("build: pages whose slug left site.json disappear") {
   TempDir dir;
   CopyExampleSite(dir.path());
