@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "config.h"
+#include "feeds.h"
 #include "lock.h"
 #include "test_util.h"
 
@@ -263,6 +264,30 @@ TEST_CASE("build: --out must not be the site or hold it") {
   CHECK(Build(SiteOptions(dir.path(), dir / ".."), log) == kExitFailed);
   CHECK_THAT(log.str(), Catch::Contains("is the site directory or holds it"));
   CHECK(fs::exists(dir / "site.json"));
+}
+
+TEST_CASE("build: items past the cap are logged and reported") {
+  TempDir dir;
+  CopyExampleSite(dir.path());
+  std::string csv = "title,url\n";
+  for (int i = 0; i <= kMaxItemsPerFeed; ++i) {
+    csv += "Massage " + std::to_string(i) + ",https://c.example/" +
+           std::to_string(i) + "\n";
+  }
+  WriteFile(dir / "link-feeds/samples/big.csv", csv);
+  WriteFile(dir / "link-feeds/big.json", R"({"url": "link-feeds/samples/big.csv",
+    "format": "csv", "mapping": {"fields": {"title": "title", "url": "url"}}})");
+  std::ostringstream log;
+  Report report;
+  REQUIRE(Build(SiteOptions(dir.path()), log, &report) == kExitPublished);
+  CHECK_THAT(log.str(), Catch::Contains("warning: feed \"big\": 100001 items, "
+                                        "only the first 100000 used"));
+  auto it = std::find_if(report.feeds.begin(), report.feeds.end(),
+                         [](const FeedReport& f) { return f.name == "big"; });
+  REQUIRE(it != report.feeds.end());
+  const FeedReport& big = *it;
+  CHECK(big.ignored_items == 1);
+  CHECK(big.links == kMaxItemsPerFeed);
 }
 
 TEST_CASE("build: two builds are byte-identical") {
