@@ -308,7 +308,7 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
     return Fail(log, report, err);
   }
   lap("feeds");
-  LinkIndex index(std::move(links));
+  LinkIndex index(std::move(links), site.pages);
   report->duplicate_links = index.duplicates();
   lap("index");
 

@@ -33,20 +33,30 @@ bool IsWordByte(unsigned char c) {
          (c >= '0' && c <= '9') || c >= 0x80;
 }
 
-// Lower-case words of "text", stop words included.
-void Words(std::string_view text, std::vector<std::string>* out) {
+// Calls "fn(word)" for each word of "text", lower-cased, stop words
+// included. The view is valid during the call only.
+template <typename Fn>
+void ForEachWord(std::string_view text, Fn fn) {
+  std::string lower;
   size_t i = 0;
   while (i < text.size()) {
     while (i < text.size() && !IsWordByte(text[i])) ++i;
-    size_t start = i;
-    while (i < text.size() && IsWordByte(text[i])) ++i;
-    if (i > start) {
-      std::string w(text.substr(start, i - start));
-      for (char& c : w) {
+    size_t begin = i;
+    bool upper = false;
+    while (i < text.size() && IsWordByte(text[i])) {
+      upper |= text[i] >= 'A' && text[i] <= 'Z';
+      ++i;
+    }
+    if (i == begin) break;
+    std::string_view word = text.substr(begin, i - begin);
+    if (upper) {
+      lower.assign(word);
+      for (char& c : lower) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
       }
-      out->push_back(std::move(w));
+      word = lower;
     }
+    fn(word);
   }
 }
 
@@ -79,25 +89,114 @@ std::string ExpandParam(const std::string& value, const std::string& slug,
 }  // namespace
 
 std::vector<std::string> Terms(std::string_view text) {
-  std::vector<std::string> words;
-  Words(text, &words);
   std::vector<std::string> terms;
-  for (std::string& w : words) {
-    if (!StopWords().count(w)) terms.push_back(std::move(w));
-  }
+  ForEachWord(text, [&](std::string_view w) {
+    if (!StopWords().count(w)) terms.emplace_back(w);
+  });
   return terms;
 }
 
-LinkIndex::LinkIndex(std::vector<Link> links) {
-  std::unordered_set<std::string> seen;
-  std::vector<std::pair<std::string, int>> words, pairs;
-  auto add_field = [&](std::string_view text, int weight, int pair_flag) {
-    std::vector<std::string> terms = Terms(text);
-    for (size_t i = 0; i < terms.size(); ++i) {
-      if (i + 1 < terms.size()) {
-        pairs.emplace_back(terms[i] + " " + terms[i + 1], pair_flag);
+namespace {
+
+constexpr uint32_t kUnknown = UINT32_MAX;  // A word no page looks for.
+
+uint64_t PairKey(uint32_t a, uint32_t b) {
+  return static_cast<uint64_t>(a) << 32 | b;
+}
+
+// Postings from (list id, entry) pairs given in entry order.
+void BuildPostings(const std::vector<std::pair<uint32_t, uint32_t>>& items,
+                   size_t lists, std::vector<uint32_t>* start,
+                   std::vector<uint32_t>* entries) {
+  start->assign(lists + 1, 0);
+  for (const auto& [list, entry] : items) ++(*start)[list + 1];
+  for (size_t i = 0; i < lists; ++i) (*start)[i + 1] += (*start)[i];
+  std::vector<uint32_t> fill(start->begin(), start->end() - 1);
+  entries->resize(items.size());
+  for (const auto& [list, entry] : items) (*entries)[fill[list]++] = entry;
+}
+
+}  // namespace
+
+uint32_t LinkIndex::Intern(std::string_view word) {
+  auto it = word_ids_.find(word);
+  if (it != word_ids_.end()) return it->second;
+  const uint32_t id = static_cast<uint32_t>(stop_.size());
+  word_ids_.emplace(std::string(word), id);
+  stop_.push_back(StopWords().count(word) != 0);
+  return id;
+}
+
+std::vector<uint32_t> LinkIndex::QueryTerms(std::string_view text) const {
+  std::vector<uint32_t> ids;
+  ForEachWord(text, [&](std::string_view w) {
+    auto it = word_ids_.find(w);
+    if (it == word_ids_.end()) {
+      if (!StopWords().count(w)) ids.push_back(kUnknown);
+    } else if (!stop_[it->second]) {
+      ids.push_back(it->second);
+    }
+  });
+  return ids;
+}
+
+LinkIndex::LinkIndex(std::vector<Link> links,
+                     const std::vector<Page>& pages) {
+  // What the pages look for: words, and pairs of words in keywords.
+  for (std::string_view w : StopWords()) Intern(w);
+  for (const Page& page : pages) {
+    for (const std::string& t : Terms(page.topic)) Intern(t);
+    for (const std::string& k : page.keywords) {
+      uint32_t prev = kUnknown;
+      for (const std::string& t : Terms(k)) {
+        uint32_t id = Intern(t);
+        if (prev != kUnknown) {
+          pair_ids_.try_emplace(PairKey(prev, id),
+                                static_cast<uint32_t>(pair_ids_.size()));
+        }
+        prev = id;
       }
-      words.emplace_back(std::move(terms[i]), weight);
+    }
+  }
+
+  std::unordered_set<std::string> seen;
+  seen.reserve(links.size());
+  links_.reserve(links.size());
+  // (word or pair id, link << 2 | weight or flags) in link order; per
+  // link, (id << 2 | payload) before merging.
+  std::vector<std::pair<uint32_t, uint32_t>> word_items, pair_items;
+  std::vector<uint64_t> words, pairs;
+  auto add_field = [&](std::string_view text, uint32_t weight,
+                       uint32_t pair_flag) {
+    uint32_t prev = kUnknown;
+    ForEachWord(text, [&](std::string_view w) {
+      auto it = word_ids_.find(w);
+      const uint32_t id = it == word_ids_.end() ? kUnknown : it->second;
+      if (id != kUnknown && stop_[id]) return;  // Pairs skip stop words.
+      if (id != kUnknown) words.push_back(uint64_t{id} << 2 | weight);
+      if (prev != kUnknown && id != kUnknown) {
+        auto pair = pair_ids_.find(PairKey(prev, id));
+        if (pair != pair_ids_.end()) {
+          pairs.push_back(uint64_t{pair->second} << 2 | pair_flag);
+        }
+      }
+      prev = id;
+    });
+  };
+  // A link's (id << 2 | payload) values as one item per id, the payloads
+  // combined by "combine".
+  auto merge = [](std::vector<uint64_t>* v, uint32_t link, auto combine,
+                  std::vector<std::pair<uint32_t, uint32_t>>* items) {
+    std::sort(v->begin(), v->end());
+    for (size_t i = 0; i < v->size();) {
+      size_t j = i;
+      uint32_t payload = 0;
+      for (; j < v->size() && (*v)[j] >> 2 == (*v)[i] >> 2; ++j) {
+        payload = combine(payload, static_cast<uint32_t>((*v)[j] & 3));
+      }
+      items->emplace_back(static_cast<uint32_t>((*v)[i] >> 2),
+                          link << 2 | payload);
+      i = j;
     }
   };
   for (Link& link : links) {
@@ -105,7 +204,7 @@ LinkIndex::LinkIndex(std::vector<Link> links) {
       ++duplicates_;
       continue;
     }
-    const int id = static_cast<int>(links_.size());
+    const uint32_t id = static_cast<uint32_t>(links_.size());
     words.clear();
     pairs.clear();
     add_field(link.title, 3, kInTitle);
@@ -113,28 +212,17 @@ LinkIndex::LinkIndex(std::vector<Link> links) {
     add_field(link.description, 1, kElsewhere);
     // One posting per word and link, weighing as the best field it is in;
     // one per word pair, flagging the fields it is in.
-    std::sort(words.begin(), words.end());
-    for (size_t i = 0; i < words.size(); ++i) {
-      if (i + 1 < words.size() && words[i].first == words[i + 1].first) {
-        continue;  // Sorted by weight too: the last is the heaviest.
-      }
-      index_[words[i].first].emplace_back(id, words[i].second);
-    }
-    std::sort(pairs.begin(), pairs.end());
-    for (size_t i = 0; i < pairs.size();) {
-      size_t j = i;
-      int flags = 0;
-      while (j < pairs.size() && pairs[j].first == pairs[i].first) {
-        flags |= pairs[j++].second;
-      }
-      pairs_[pairs[i].first].emplace_back(id, flags);
-      i = j;
-    }
-    auto [it, added] =
-        feed_ids_.emplace(link.feed, static_cast<int>(feed_ids_.size()));
+    merge(&words, id, [](uint32_t a, uint32_t b) { return std::max(a, b); },
+          &word_items);
+    merge(&pairs, id, [](uint32_t a, uint32_t b) { return a | b; },
+          &pair_items);
+    auto [it, added] = feed_ids_.emplace(
+        link.feed, static_cast<uint32_t>(feed_ids_.size()));
     feed_of_.push_back(it->second);
     links_.push_back(std::move(link));
   }
+  BuildPostings(word_items, stop_.size(), &words_.start, &words_.entries);
+  BuildPostings(pair_items, pair_ids_.size(), &pairs_.start, &pairs_.entries);
 }
 
 std::vector<Link> LinkIndex::Pick(const Page& page,
@@ -149,93 +237,103 @@ std::vector<Link> LinkIndex::Pick(const Page& page,
     auto it = feed_ids_.find(name);
     if (it != feed_ids_.end()) allowed_feed[it->second] = 1;
   }
-  auto allowed = [&](int id) { return allowed_feed[feed_of_[id]] != 0; };
+  const bool every_feed = page.feeds.empty();
+  auto allowed = [&](uint32_t id) {
+    return every_feed || allowed_feed[feed_of_[id]] != 0;
+  };
 
   // Query words, each counted once.
-  std::vector<std::string> query = Terms(page.topic);
-  std::vector<std::vector<std::string>> phrases;
+  std::vector<uint32_t> query = QueryTerms(page.topic);
+  std::vector<std::vector<uint32_t>> phrases;
   for (const std::string& k : page.keywords) {
-    std::vector<std::string> t = Terms(k);
+    std::vector<uint32_t> t = QueryTerms(k);
     if (t.size() > 1) phrases.push_back(t);
     query.insert(query.end(), t.begin(), t.end());
   }
   std::sort(query.begin(), query.end());
   query.erase(std::unique(query.begin(), query.end()), query.end());
+  if (!query.empty() && query.back() == kUnknown) query.pop_back();
 
   // Scratch scores per thread, sized to the index and reset after use.
   thread_local std::vector<int> score;
-  thread_local std::vector<int> touched;
+  thread_local std::vector<uint32_t> touched;
   if (score.size() < links_.size()) score.assign(links_.size(), 0);
   touched.clear();
-  auto add = [&](int id, int points) {
+  auto add = [&](uint32_t id, int points) {
     if (score[id] == 0) touched.push_back(id);
     score[id] += points;
   };
-  for (const std::string& w : query) {
-    auto it = index_.find(w);
-    if (it == index_.end()) continue;
-    for (const auto& [id, weight] : it->second) {
-      if (allowed(id)) add(id, weight);
+  for (uint32_t w : query) {
+    for (uint32_t i = words_.start[w]; i < words_.start[w + 1]; ++i) {
+      const uint32_t e = words_.entries[i];
+      if (allowed(e >> 2)) add(e >> 2, static_cast<int>(e & 3));
     }
   }
   // A keyword phrase counts where each of its word pairs stands, in the
   // same field kind: the intersection of the pairs' postings.
-  for (const std::vector<std::string>& words : phrases) {
-    std::vector<std::pair<int, int>> hits;
+  std::vector<uint32_t> hits, both;
+  for (const std::vector<uint32_t>& words : phrases) {
+    hits.clear();
     for (size_t i = 0; i + 1 < words.size(); ++i) {
-      auto it = pairs_.find(words[i] + " " + words[i + 1]);
-      if (it == pairs_.end()) {
+      auto pair = words[i] == kUnknown || words[i + 1] == kUnknown
+                      ? pair_ids_.end()
+                      : pair_ids_.find(PairKey(words[i], words[i + 1]));
+      if (pair == pair_ids_.end()) {
         hits.clear();
         break;
       }
+      const uint32_t* b = pairs_.entries.data() + pairs_.start[pair->second];
+      const uint32_t* b_end =
+          pairs_.entries.data() + pairs_.start[pair->second + 1];
       if (i == 0) {
-        hits = it->second;
+        hits.assign(b, b_end);
         continue;
       }
-      std::vector<std::pair<int, int>> both;
+      both.clear();
       auto a = hits.begin();
-      auto b = it->second.begin();
-      while (a != hits.end() && b != it->second.end()) {
-        if (a->first < b->first) {
+      while (a != hits.end() && b != b_end) {
+        if (*a >> 2 < *b >> 2) {
           ++a;
-        } else if (b->first < a->first) {
+        } else if (*b >> 2 < *a >> 2) {
           ++b;
         } else {
-          if (a->second & b->second) {
-            both.emplace_back(a->first, a->second & b->second);
-          }
+          if (*a & *b & 3) both.push_back((*a & ~3u) | (*a & *b & 3));
           ++a;
           ++b;
         }
       }
       hits.swap(both);
     }
-    for (const auto& [id, flags] : hits) {
-      if (allowed(id)) {
-        add(id, (flags & kInTitle ? 3 : 0) + (flags & kElsewhere ? 1 : 0));
+    for (uint32_t e : hits) {
+      if (allowed(e >> 2)) {
+        add(e >> 2, (e & kInTitle ? 3 : 0) + (e & kElsewhere ? 1 : 0));
       }
     }
   }
-  // Best scores first, ties by position (feed order).
-  auto better = [&](int a, int b) {
+  // Best scores first, ties by position (feed order): one pass keeping
+  // the best "want" in order.
+  auto better = [&](uint32_t a, uint32_t b) {
     return score[a] != score[b] ? score[a] > score[b] : a < b;
   };
-  std::vector<int> ids = touched;
-  size_t n = std::min(want, ids.size());
-  std::partial_sort(ids.begin(), ids.begin() + n, ids.end(), better);
-  ids.resize(n);
+  std::vector<uint32_t> ids;
+  ids.reserve(want + 1);
+  for (uint32_t id : touched) {
+    if (ids.size() == want && !better(id, ids.back())) continue;
+    ids.insert(std::upper_bound(ids.begin(), ids.end(), id, better), id);
+    if (ids.size() > want) ids.pop_back();
+  }
 
   if (ids.size() < want) {
     const size_t count = links_.size();
     const size_t start = Fnv1a(page.slug) % count;
     for (size_t k = 0; k < count && ids.size() < want; ++k) {
-      int id = static_cast<int>((start + k) % count);
+      uint32_t id = static_cast<uint32_t>((start + k) % count);
       if (allowed(id) && score[id] == 0) ids.push_back(id);
     }
   }
-  for (int id : touched) score[id] = 0;
+  for (uint32_t id : touched) score[id] = 0;
 
-  for (int id : ids) {
+  for (uint32_t id : ids) {
     Link link = links_[id];
     auto feed = std::find_if(feeds.begin(), feeds.end(),
                              [&](const FeedConfig& f) {

@@ -2,6 +2,7 @@
 #ifndef LINKPAGE_MATCH_H_
 #define LINKPAGE_MATCH_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,8 +22,10 @@ std::vector<std::string> Terms(std::string_view text);
 class LinkIndex {
  public:
   // "links" in feed order (feeds sorted by name, items in document order).
-  // Of links whose NormalizeUrl() is equal only the first is kept.
-  explicit LinkIndex(std::vector<Link> links);
+  // Of links whose NormalizeUrl() is equal only the first is kept. "pages"
+  // are the pages to be matched: only the words and keyword phrases they
+  // look for are indexed, so Pick() must be given one of them.
+  LinkIndex(std::vector<Link> links, const std::vector<Page>& pages);
   LinkIndex(const LinkIndex&) = delete;
   LinkIndex& operator=(const LinkIndex&) = delete;
 
@@ -42,16 +45,42 @@ class LinkIndex {
                          const std::vector<FeedConfig>& feeds) const;
 
  private:
-  static constexpr int kInTitle = 1;    // Word-pair flags.
-  static constexpr int kElsewhere = 2;  // Description or categories.
+  static constexpr uint32_t kInTitle = 1;    // Word-pair flags.
+  static constexpr uint32_t kElsewhere = 2;  // Description or categories.
+
+  // Postings lists, all in one array: list i is
+  // entries[start[i]] .. entries[start[i + 1]], each entry
+  // (link index << 2) | payload, link indexes ascending.
+  struct Postings {
+    std::vector<uint32_t> start;
+    std::vector<uint32_t> entries;
+  };
+  // Hash and equality that also take string_view: lookups allocate nothing.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>()(s);
+    }
+  };
+  using WordIds =
+      std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
+
+  // The id of a lower-case word, a new one if the word is new.
+  uint32_t Intern(std::string_view word);
+  // The ids of the words of "text" but stop words; UINT32_MAX for a word
+  // no page looks for.
+  std::vector<uint32_t> QueryTerms(std::string_view text) const;
 
   std::vector<Link> links_;
-  std::vector<int> feed_of_;  // Link index -> feed id.
-  std::unordered_map<std::string, int> feed_ids_;
-  // Word -> (link index, weight), link indexes ascending.
-  std::unordered_map<std::string, std::vector<std::pair<int, int>>> index_;
-  // "word word" (stop words left out) -> (link index, field flags).
-  std::unordered_map<std::string, std::vector<std::pair<int, int>>> pairs_;
+  std::vector<uint32_t> feed_of_;  // Link index -> feed id.
+  std::unordered_map<std::string, uint32_t> feed_ids_;
+  // The words pages look for, and the stop words: lower-case word -> id.
+  WordIds word_ids_;
+  std::vector<bool> stop_;  // Word id -> is a stop word.
+  Postings words_;          // Word id -> links, payload the weight.
+  // Two word ids that stand together in a page's keyword -> pair id.
+  std::unordered_map<uint64_t, uint32_t> pair_ids_;
+  Postings pairs_;  // Pair id -> links, payload field flags.
   int duplicates_ = 0;
 };
 

@@ -43,6 +43,7 @@ TEST_CASE("match: Terms lower-cases, splits and drops stop words") {
 }
 
 TEST_CASE("match: scoring prefers title over categories over description") {
+  Page page = MakePage("p", "massage", 3);
   LinkIndex index({
       MakeLink("f", "Garden hoses", "https://a.example/1",
                "good for massage"),
@@ -50,72 +51,91 @@ TEST_CASE("match: scoring prefers title over categories over description") {
                {"Massage"}),
       MakeLink("f", "Massage oils", "https://a.example/3"),
       MakeLink("f", "Unrelated", "https://a.example/4"),
-  });
-  std::vector<Link> picked = index.Pick(MakePage("p", "massage", 3), {});
+  }, {page});
+  std::vector<Link> picked = index.Pick(page, {});
   CHECK(Titles(picked) ==
         std::vector<std::string>{"Massage oils", "Garden chairs",
                                  "Garden hoses"});
 }
 
 TEST_CASE("match: whole words only, case-insensitive") {
+  Page page = MakePage("p", "back", 1);
   LinkIndex index({
       MakeLink("f", "Backpack sale", "https://a.example/1"),
       MakeLink("f", "BACK support belt", "https://a.example/2"),
-  });
-  std::vector<Link> picked = index.Pick(MakePage("p", "back", 1), {});
+  }, {page});
+  std::vector<Link> picked = index.Pick(page, {});
   REQUIRE(picked.size() == 1);
   CHECK(picked[0].title == "BACK support belt");
 }
 
 TEST_CASE("match: stop words in the topic do not match") {
+  Page page = MakePage("p", "the best for your pain", 1);
   LinkIndex index({
       MakeLink("f", "The thing for you", "https://a.example/1"),
       MakeLink("f", "Pain relief cream", "https://a.example/2"),
-  });
-  std::vector<Link> picked =
-      index.Pick(MakePage("p", "the best for your pain", 1), {});
+  }, {page});
+  std::vector<Link> picked = index.Pick(page, {});
   REQUIRE(picked.size() == 1);
   CHECK(picked[0].title == "Pain relief cream");
 }
 
 TEST_CASE("match: keyword phrases found whole score higher") {
+  Page page = MakePage("p", "stretching", 1, {"back pain"});
   LinkIndex index({
       MakeLink("f", "Pain in the back of the knee", "https://a.example/1"),
       MakeLink("f", "Back pain stretches", "https://a.example/2"),
-  });
-  std::vector<Link> picked =
-      index.Pick(MakePage("p", "stretching", 1, {"back pain"}), {});
+  }, {page});
+  std::vector<Link> picked = index.Pick(page, {});
   REQUIRE(picked.size() == 1);
   CHECK(picked[0].title == "Back pain stretches");
 }
 
+TEST_CASE("match: a phrase stands across stop words, not other words") {
+  // "back pain" and "knee brace" are keywords; "of the" are stop words,
+  // "lower" is a word no page looks for.
+  Page page = MakePage("p", "relief", 3, {"back pain", "knee brace"});
+  LinkIndex index({
+      MakeLink("f", "Back lower pain relief", "https://a.example/1"),
+      MakeLink("f", "Relief", "https://a.example/2", "", {"back of the pain"}),
+      MakeLink("f", "Relief for back and pain", "https://a.example/3"),
+  }, {page});
+  // 1: title back+pain+relief 9. 2: title relief 3, category back+pain 4,
+  // phrase elsewhere 1 = 8. 3: title 9, phrase in title 3 = 12.
+  CHECK(Titles(index.Pick(page, {})) ==
+        std::vector<std::string>{"Relief for back and pain",
+                                 "Back lower pain relief", "Relief"});
+}
+
 TEST_CASE("match: too few matches are filled from the page's feeds") {
+  Page only_a = MakePage("p", "massage", 3, {}, {"a"});
+  Page every = MakePage("p", "massage", 4);
   LinkIndex index({
       MakeLink("a", "Massage chair", "https://a.example/1"),
       MakeLink("a", "Garden hose", "https://a.example/2"),
       MakeLink("b", "Kitchen knife", "https://b.example/3"),
       MakeLink("b", "Massage gun", "https://b.example/4"),
-  });
-  std::vector<Link> picked =
-      index.Pick(MakePage("p", "massage", 3, {}, {"a"}), {});
+  }, {only_a, every});
+  std::vector<Link> picked = index.Pick(only_a, {});
   // Only feed "a": one match, then the one other link of "a".
   CHECK(Titles(picked) ==
         std::vector<std::string>{"Massage chair", "Garden hose"});
-  picked = index.Pick(MakePage("p", "massage", 4), {});
+  picked = index.Pick(every, {});
   REQUIRE(picked.size() == 4);
   CHECK(picked[0].title == "Massage chair");
   CHECK(picked[1].title == "Massage gun");
 }
 
 TEST_CASE("match: links are de-duplicated by normalised URL across feeds") {
+  Page page = MakePage("p", "massage", 5);
   LinkIndex index({
       MakeLink("a", "Massage chair", "https://Shop.example/chair/"),
       MakeLink("b", "Massage chair again", "https://shop.example:443/chair#x"),
       MakeLink("b", "Massage table", "https://shop.example/table"),
-  });
+  }, {page});
   CHECK(index.duplicates() == 1);
   CHECK(index.size() == 2);
-  std::vector<Link> picked = index.Pick(MakePage("p", "massage", 5), {});
+  std::vector<Link> picked = index.Pick(page, {});
   CHECK(Titles(picked) ==
         std::vector<std::string>{"Massage chair", "Massage table"});
 }
@@ -124,11 +144,11 @@ TEST_CASE("match: link params expand {slug} and {feed}") {
   FeedConfig feed;
   feed.name = "offers";
   feed.link_params = {{"subid", "{slug}"}, {"src", "lp-{feed}"}};
+  Page page = MakePage("back-pain", "massage", 1);
   LinkIndex index({
       MakeLink("offers", "Massage", "https://a.example/x?id=1#top"),
-  });
-  std::vector<Link> picked =
-      index.Pick(MakePage("back-pain", "massage", 1), {feed});
+  }, {page});
+  std::vector<Link> picked = index.Pick(page, {feed});
   REQUIRE(picked.size() == 1);
   CHECK(picked[0].url ==
         "https://a.example/x?id=1&subid=back-pain&src=lp-offers#top");
@@ -143,9 +163,9 @@ TEST_CASE("match: selection is deterministic and does not depend on order "
                                  (i % 7 == 0 ? " massage" : ""),
                              "https://a.example/" + std::to_string(i)));
   }
-  LinkIndex a(links), b(links);
   Page p1 = MakePage("one", "massage", 10);
   Page p2 = MakePage("two", "massage", 10);
+  LinkIndex a(links, {p1, p2}), b(links, {p2, p1});
   std::vector<Link> first = a.Pick(p1, {});
   b.Pick(p2, {});
   CHECK(Titles(b.Pick(p1, {})) == Titles(first));
@@ -155,10 +175,12 @@ TEST_CASE("match: selection is deterministic and does not depend on order "
 }
 
 TEST_CASE("match: links_per_page zero and empty index") {
-  LinkIndex empty({});
-  CHECK(empty.Pick(MakePage("p", "x", 5), {}).empty());
-  LinkIndex one({MakeLink("f", "x", "https://a.example/")});
-  CHECK(one.Pick(MakePage("p", "x", 0), {}).empty());
+  Page five = MakePage("p", "x", 5);
+  Page none = MakePage("p", "x", 0);
+  LinkIndex empty({}, {five});
+  CHECK(empty.Pick(five, {}).empty());
+  LinkIndex one({MakeLink("f", "x", "https://a.example/")}, {none});
+  CHECK(one.Pick(none, {}).empty());
 }
 
 }  // namespace
