@@ -46,8 +46,9 @@ bool SameBytes(const std::string& path, std::string_view bytes,
   return true;
 }
 
+// Writes a new file at "path"; "*st", when given, receives its status.
 bool WriteAll(const std::string& path, std::string_view bytes,
-              std::string* err) {
+              std::string* err, struct stat* st = nullptr) {
   // Replace rather than overwrite in place: a hard link to the old file
   // (say, from a backup) must not change.
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
@@ -72,7 +73,15 @@ bool WriteAll(const std::string& path, std::string_view bytes,
     }
     off += n;
   }
+  if (st && ::fstat(fd.get(), st) != 0) {
+    *err = "cannot read the status of " + path + ": " + Errno();
+    return false;
+  }
   return true;
+}
+
+int64_t Nanoseconds(const struct timespec& t) {
+  return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
 // "path" relative to "base", which it lies below. (std::filesystem::relative
@@ -124,6 +133,7 @@ bool Publisher::Begin(std::string* err) {
   // The manifest of the live tree; a missing or damaged one only means
   // that every file is made anew.
   std::ifstream in(manifest_path_);
+  have_manifest_ = in.is_open();
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream fields(line);
@@ -137,16 +147,6 @@ bool Publisher::Begin(std::string* err) {
   return true;
 }
 
-void Publisher::Record(const std::string& rel_path, uint64_t inputs,
-                       const std::string& staged_path) {
-  struct stat st;
-  if (inputs == 0 || ::stat(staged_path.c_str(), &st) != 0) return;
-  Entry e{inputs, static_cast<int64_t>(st.st_size),
-          st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec};
-  std::lock_guard<std::mutex> lock(mu_);
-  new_manifest_[rel_path] = e;
-}
-
 bool Publisher::Keep(const std::string& rel_path, uint64_t inputs) {
   auto it = old_manifest_.find(rel_path);
   if (inputs == 0 || it == old_manifest_.end() ||
@@ -154,30 +154,42 @@ bool Publisher::Keep(const std::string& rel_path, uint64_t inputs) {
     return false;
   }
   const std::string live = out_dir_ + "/" + rel_path;
-  const std::string next = staging_dir_ + "/" + rel_path;
-  struct stat live_st, next_st;
-  if (::lstat(live.c_str(), &live_st) != 0 || !S_ISREG(live_st.st_mode) ||
-      live_st.st_size != it->second.size ||
-      live_st.st_mtim.tv_sec * 1000000000LL + live_st.st_mtim.tv_nsec !=
-          it->second.mtime_ns) {
+  struct stat st;
+  if (::lstat(live.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_size != it->second.size ||
+      Nanoseconds(st.st_mtim) != it->second.mtime_ns) {
     return false;
   }
-  std::string err;
-  size_t slash = rel_path.rfind('/');
-  if (!EnsureDir(slash == std::string::npos ? "" : rel_path.substr(0, slash),
-                 &err)) {
-    return false;
-  }
-  if (::lstat(next.c_str(), &next_st) != 0 || next_st.st_ino != live_st.st_ino ||
-      next_st.st_dev != live_st.st_dev) {
+  std::lock_guard<std::mutex> lock(mu_);
+  kept_.push_back(rel_path);
+  new_manifest_[rel_path] = it->second;
+  return true;
+}
+
+bool Publisher::StageKept(std::string* err) {
+  for (const std::string& rel_path : kept_) {
+    size_t slash = rel_path.rfind('/');
+    if (!EnsureDir(slash == std::string::npos ? "" : rel_path.substr(0, slash),
+                   err)) {
+      return false;
+    }
+    const std::string live = out_dir_ + "/" + rel_path;
+    const std::string next = staging_dir_ + "/" + rel_path;
+    struct stat live_st, next_st;
+    if (::lstat(live.c_str(), &live_st) != 0) {
+      *err = "cannot keep " + live + ": " + Errno();
+      return false;
+    }
+    if (::lstat(next.c_str(), &next_st) == 0 &&
+        next_st.st_ino == live_st.st_ino && next_st.st_dev == live_st.st_dev) {
+      continue;  // Already the same file.
+    }
     std::error_code ec;
     fs::remove_all(next, ec);
-    if (::link(live.c_str(), next.c_str()) != 0) return false;
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    written_.insert(rel_path);
-    new_manifest_[rel_path] = it->second;
+    if (::link(live.c_str(), next.c_str()) != 0) {
+      *err = "cannot link " + live + " to " + next + ": " + Errno();
+      return false;
+    }
   }
   return true;
 }
@@ -215,13 +227,9 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
                  err)) {
     return false;
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    written_.insert(rel_path);
-  }
   const std::string live = out_dir_ + "/" + rel_path;
   const std::string next = staging_dir_ + "/" + rel_path;
-  struct stat live_st, next_st;
+  struct stat live_st, next_st, written_st{};
   bool live_exists, next_exists;
   bool live_same = SameBytes(live, bytes, &live_st, &live_exists);
   bool next_same = SameBytes(next, bytes, &next_st, &next_exists);
@@ -231,8 +239,10 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
       std::error_code ec;
       fs::remove_all(next, ec);  // A directory where a file must go.
     }
-    if (!WriteAll(next, bytes, err)) return false;
+    if (!WriteAll(next, bytes, err, &written_st)) return false;
   }
+  Entry entry{inputs, static_cast<int64_t>(bytes.size()),
+              Nanoseconds(written_st.st_mtim)};
   // The staged copy's mtime: the live copy's when the bytes are the same
   // (so uploaders see no change), otherwise now.
   if (live_same) {
@@ -243,14 +253,20 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
         return false;
       }
     }
+    entry.mtime_ns = Nanoseconds(live_st.st_mtim);
   } else if (next_same) {
-    if (::utimensat(AT_FDCWD, next.c_str(), nullptr, 0) != 0) {
+    if (::utimensat(AT_FDCWD, next.c_str(), nullptr, 0) != 0 ||
+        ::stat(next.c_str(), &written_st) != 0) {
       *err = "cannot set the time of " + next + ": " + Errno();
       return false;
     }
+    entry.mtime_ns = Nanoseconds(written_st.st_mtim);
   }
   if (!live_same) ++differing_;
-  Record(rel_path, inputs, next);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    new_manifest_[rel_path] = entry;
+  }
   *change = live_same     ? FileChange::kUnchanged
             : live_exists ? FileChange::kChanged
                           : FileChange::kAdded;
@@ -294,16 +310,46 @@ bool Publisher::CopyTree(const std::string& src_dir,
   return true;
 }
 
-bool Publisher::Commit(int* removed, std::string* err) {
+int Publisher::CountRemoved() {
+  int removed = 0;
+  if (have_manifest_) {
+    for (const auto& [path, entry] : old_manifest_) {
+      removed += !new_manifest_.count(path);
+    }
+    return removed;
+  }
   std::error_code ec;
-  // Remove from the staging tree what this run did not write.
+  if (fs::is_directory(out_dir_, ec)) {
+    for (auto it = fs::recursive_directory_iterator(out_dir_, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_directory(ec) &&
+          !new_manifest_.count(RelativeTo(it->path(), out_dir_))) {
+        ++removed;
+      }
+    }
+  }
+  return removed;
+}
+
+bool Publisher::Commit(int* removed, std::string* err) {
+  *removed = CountRemoved();
+  struct stat st;
+  if (differing_ == 0 && *removed == 0 &&
+      ::lstat(out_dir_.c_str(), &st) == 0) {
+    if (!have_manifest_ || new_manifest_ != old_manifest_) WriteManifest();
+    return true;  // The live site is already this site.
+  }
+  if (!StageKept(err)) return false;
+
+  // Remove from the staging tree what the new site does not have.
+  std::error_code ec;
   std::vector<fs::path> extra_files, dirs;
   for (auto it = fs::recursive_directory_iterator(staging_dir_, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     std::string rel = RelativeTo(it->path(), staging_dir_);
     if (it->is_directory(ec) && !it->is_symlink(ec)) {
       dirs.push_back(it->path());
-    } else if (!written_.count(rel)) {
+    } else if (!new_manifest_.count(rel)) {
       extra_files.push_back(it->path());
     }
   }
@@ -315,24 +361,6 @@ bool Publisher::Commit(int* removed, std::string* err) {
   // Deepest first, so that emptied parents go too.
   for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
     if (fs::is_empty(*it, ec)) fs::remove(*it, ec);
-  }
-
-  *removed = 0;
-  if (fs::is_directory(out_dir_, ec)) {
-    for (auto it = fs::recursive_directory_iterator(out_dir_, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_directory(ec) &&
-          !written_.count(RelativeTo(it->path(), out_dir_))) {
-        ++*removed;
-      }
-    }
-  }
-
-  struct stat st;
-  if (differing_ == 0 && *removed == 0 &&
-      ::lstat(out_dir_.c_str(), &st) == 0) {
-    WriteManifest();
-    return true;  // The live site is already this site.
   }
 
   // One flush of the new tree before it becomes visible.

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lock.h"
 
@@ -49,20 +50,21 @@ class Publisher {
 
   // When the live file at "rel_path" was made from "inputs" by an earlier
   // run and has not been modified since (same size and mtime as recorded),
-  // puts it unchanged into the staging tree (as a hard link: no bytes are
-  // read or written) and returns true. Returns false when the file must be
-  // made anew. Safe to call from several threads at once.
+  // keeps it for the new site and returns true: if Commit() swaps, it goes
+  // into the staging tree as a hard link (no bytes are read or written).
+  // Returns false when the file must be made anew. Safe to call from
+  // several threads at once.
   bool Keep(const std::string& rel_path, uint64_t inputs);
 
   // Writes every regular file below "src_dir" to "rel_dir"/... .
   bool CopyTree(const std::string& src_dir, const std::string& rel_dir,
                 std::string* err);
 
-  // Removes what the staging tree holds beyond the files written, flushes
-  // it to disk and swaps it in as the live site. "*removed" receives the
-  // number of live files that the new site no longer has. When every file
-  // equals the live copy and none was removed, the live tree is left as it
-  // is (no flush, no swap).
+  // Removes what the staging tree holds beyond the files written or kept,
+  // flushes it to disk and swaps it in as the live site. "*removed"
+  // receives the number of live files that the new site no longer has.
+  // When every file equals the live copy and none was removed, the live
+  // tree and the staging tree are left as they are (no flush, no swap).
   bool Commit(int* removed, std::string* err);
 
   const std::string& out_dir() const { return out_dir_; }
@@ -70,15 +72,18 @@ class Publisher {
 
  private:
   bool EnsureDir(const std::string& rel_dir, std::string* err);
+  // Hard-links the kept files into the staging tree.
+  bool StageKept(std::string* err);
+  // Live files the new site does not have.
+  int CountRemoved();
   void WriteManifest();
-  void Record(const std::string& rel_path, uint64_t inputs,
-              const std::string& staged_path);
 
   // What the manifest says of one published file.
   struct Entry {
     uint64_t inputs = 0;
     int64_t size = 0;
     int64_t mtime_ns = 0;
+    bool operator==(const Entry&) const = default;
   };
 
   std::string out_dir_;
@@ -86,10 +91,13 @@ class Publisher {
   std::string manifest_path_;
   std::string lock_path_;
   SiteLock lock_;
-  std::map<std::string, Entry> old_manifest_;  // Read by Begin().
+  // Every file of the live site, as the last run that published left it
+  // (read by Begin(); empty if there was no manifest), and of the new one.
+  std::map<std::string, Entry> old_manifest_;
+  bool have_manifest_ = false;
   std::map<std::string, Entry> new_manifest_;  // Guarded by mu_.
   std::mutex mu_;
-  std::set<std::string> written_;   // Guarded by mu_.
+  std::vector<std::string> kept_;    // Guarded by mu_.
   std::set<std::string> made_dirs_;  // Guarded by mu_.
   std::atomic<int> differing_{0};    // Files whose bytes differ from live.
 };

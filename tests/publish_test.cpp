@@ -137,6 +137,70 @@ TEST_CASE("publish: a file where a directory must go, and the reverse") {
   CHECK(ReadFile(out + "/a") == "file again");
 }
 
+ino_t Inode(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_ino;
+}
+
+TEST_CASE("publish: kept files are linked in only when the site changes") {
+  TempDir dir;
+  const std::string out = dir / "out";
+  const std::string staging = dir / ".out.linkpage-next";
+  std::string err;
+  FileChange c;
+  int removed = -1;
+  {
+    Publisher p(out);
+    REQUIRE(p.Begin(&err));
+    REQUIRE(p.Write("a/index.html", "A", &c, &err, 11));
+    REQUIRE(p.Write("b/index.html", "B", &c, &err, 22));
+    REQUIRE(p.Commit(&removed, &err));
+  }
+  const ino_t a_inode = Inode(out + "/a/index.html");
+  {
+    // Same inputs: nothing to do, not even in the staging tree.
+    Publisher p(out);
+    REQUIRE(p.Begin(&err));
+    CHECK(p.Keep("a/index.html", 11));
+    CHECK(p.Keep("b/index.html", 22));
+    CHECK_FALSE(p.Keep("b/index.html", 23));  // Other inputs.
+    REQUIRE(p.Commit(&removed, &err));
+    CHECK(removed == 0);
+    CHECK_FALSE(fs::exists(staging + "/a/index.html"));
+    CHECK(Inode(out + "/a/index.html") == a_inode);
+  }
+  {
+    // One page changes: the kept one moves into the new site as is.
+    Publisher p(out);
+    REQUIRE(p.Begin(&err));
+    CHECK(p.Keep("a/index.html", 11));
+    REQUIRE(p.Write("b/index.html", "B2", &c, &err, 33));
+    REQUIRE(p.Commit(&removed, &err));
+    CHECK(removed == 0);
+    CHECK(Inode(out + "/a/index.html") == a_inode);
+    CHECK(ReadFile(out + "/a/index.html") == "A");
+    CHECK(ReadFile(out + "/b/index.html") == "B2");
+  }
+  {
+    // A page dropped: counted from the manifest, gone after the swap.
+    Publisher p(out);
+    REQUIRE(p.Begin(&err));
+    CHECK(p.Keep("b/index.html", 33));
+    REQUIRE(p.Commit(&removed, &err));
+    CHECK(removed == 1);
+    CHECK_FALSE(fs::exists(out + "/a/index.html"));
+    CHECK(ReadFile(out + "/b/index.html") == "B2");
+  }
+  {
+    // A kept file modified in out/ since is not kept.
+    WriteFile(out + "/b/index.html", "edited");
+    Publisher p(out);
+    REQUIRE(p.Begin(&err));
+    CHECK_FALSE(p.Keep("b/index.html", 33));
+  }
+}
+
 TEST_CASE("publish: out/ that is not a directory is refused") {
   TempDir dir;
   WriteFile(dir / "out", "I am a file");
