@@ -165,6 +165,7 @@ LinkIndex::LinkIndex(std::vector<Link> links,
   // (word or pair id, link << 2 | weight or flags) in link order; per
   // link, (id << 2 | payload) before merging.
   std::vector<std::pair<uint32_t, uint32_t>> word_items, pair_items;
+  std::vector<std::pair<uint32_t, uint32_t>> strong_items, weak_items;
   std::vector<uint64_t> words, pairs;
   auto add_field = [&](std::string_view text, uint32_t weight,
                        uint32_t pair_flag) {
@@ -212,8 +213,15 @@ LinkIndex::LinkIndex(std::vector<Link> links,
     add_field(link.description, 1, kElsewhere);
     // One posting per word and link, weighing as the best field it is in;
     // one per word pair, flagging the fields it is in.
+    word_items.clear();
     merge(&words, id, [](uint32_t a, uint32_t b) { return std::max(a, b); },
           &word_items);
+    weak_of_.start.push_back(static_cast<uint32_t>(weak_of_.entries.size()));
+    for (const auto& item : word_items) {
+      const bool weak = (item.second & 3) == 1;
+      (weak ? weak_items : strong_items).push_back(item);
+      if (weak) weak_of_.entries.push_back(item.first);
+    }
     merge(&pairs, id, [](uint32_t a, uint32_t b) { return a | b; },
           &pair_items);
     auto [it, added] = feed_ids_.emplace(
@@ -221,7 +229,9 @@ LinkIndex::LinkIndex(std::vector<Link> links,
     feed_of_.push_back(it->second);
     links_.push_back(std::move(link));
   }
-  BuildPostings(word_items, stop_.size(), &words_.start, &words_.entries);
+  weak_of_.start.push_back(static_cast<uint32_t>(weak_of_.entries.size()));
+  BuildPostings(strong_items, stop_.size(), &strong_.start, &strong_.entries);
+  BuildPostings(weak_items, stop_.size(), &weak_.start, &weak_.entries);
   BuildPostings(pair_items, pair_ids_.size(), &pairs_.start, &pairs_.entries);
 }
 
@@ -263,12 +273,15 @@ std::vector<Link> LinkIndex::Pick(const Page& page,
     if (score[id] == 0) touched.push_back(id);
     score[id] += points;
   };
-  for (uint32_t w : query) {
-    for (uint32_t i = words_.start[w]; i < words_.start[w + 1]; ++i) {
-      const uint32_t e = words_.entries[i];
+  auto add_all = [&](const Postings& postings, uint32_t w) {
+    for (uint32_t i = postings.start[w]; i < postings.start[w + 1]; ++i) {
+      const uint32_t e = postings.entries[i];
       if (allowed(e >> 2)) add(e >> 2, static_cast<int>(e & 3));
     }
-  }
+  };
+  // Titles and categories first; descriptions, which hold most postings,
+  // after the phrases.
+  for (uint32_t w : query) add_all(strong_, w);
   // A keyword phrase counts where each of its word pairs stands, in the
   // same field kind: the intersection of the pairs' postings.
   std::vector<uint32_t> hits, both;
@@ -315,12 +328,48 @@ std::vector<Link> LinkIndex::Pick(const Page& page,
   auto better = [&](uint32_t a, uint32_t b) {
     return score[a] != score[b] ? score[a] > score[b] : a < b;
   };
-  std::vector<uint32_t> ids;
-  ids.reserve(want + 1);
-  for (uint32_t id : touched) {
-    if (ids.size() == want && !better(id, ids.back())) continue;
-    ids.insert(std::upper_bound(ids.begin(), ids.end(), id, better), id);
-    if (ids.size() > want) ids.pop_back();
+  auto best = [&](const std::vector<uint32_t>& from) {
+    std::vector<uint32_t> top;
+    top.reserve(want + 1);
+    for (uint32_t id : from) {
+      if (top.size() == want && !better(id, top.back())) continue;
+      top.insert(std::upper_bound(top.begin(), top.end(), id, better), id);
+      if (top.size() > want) top.pop_back();
+    }
+    return top;
+  };
+  // Descriptions add at most 1 per query word. When the "want"-th best
+  // score so far beats that, links without a title, category or phrase
+  // match cannot make the cut, and of those with one only the links that
+  // could reach it need their description words, from weak_of_.
+  std::vector<uint32_t> ids = best(touched);
+  const int most = static_cast<int>(query.size());
+  if (ids.size() == want && score[ids.back()] > most) {
+    const int cut = score[ids.back()];
+    std::vector<uint32_t> close;
+    for (uint32_t id : touched) {
+      if (score[id] + most < cut) continue;
+      close.push_back(id);
+      // Both ascending: count the words they share.
+      auto q = query.begin();
+      const uint32_t* w = weak_of_.entries.data() + weak_of_.start[id];
+      const uint32_t* w_end = weak_of_.entries.data() + weak_of_.start[id + 1];
+      while (q != query.end() && w != w_end) {
+        if (*q < *w) {
+          ++q;
+        } else if (*w < *q) {
+          ++w;
+        } else {
+          ++score[id];
+          ++q;
+          ++w;
+        }
+      }
+    }
+    ids = best(close);
+  } else {
+    for (uint32_t w : query) add_all(weak_, w);
+    ids = best(touched);
   }
 
   if (ids.size() < want) {

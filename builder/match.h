@@ -77,7 +77,13 @@ class LinkIndex {
   // The words pages look for, and the stop words: lower-case word -> id.
   WordIds word_ids_;
   std::vector<bool> stop_;  // Word id -> is a stop word.
-  Postings words_;          // Word id -> links, payload the weight.
+  // Word id -> links with the word in the title or a category (payload:
+  // weight 3 or 2), and links with it in the description only (weight 1).
+  Postings strong_;
+  Postings weak_;
+  // Link index -> the word ids of weak_ it has, ascending (start has one
+  // entry per link and a last one).
+  Postings weak_of_;
   // Two word ids that stand together in a page's keyword -> pair id.
   std::unordered_map<uint64_t, uint32_t> pair_ids_;
   Postings pairs_;  // Pair id -> links, payload field flags.
