@@ -264,24 +264,38 @@ std::vector<Link> LinkIndex::Pick(const Page& page,
   query.erase(std::unique(query.begin(), query.end()), query.end());
   if (!query.empty() && query.back() == kUnknown) query.pop_back();
 
-  // Scratch scores per thread, sized to the index and reset after use.
-  thread_local std::vector<int> score;
-  thread_local std::vector<uint32_t> touched;
-  if (score.size() < links_.size()) score.assign(links_.size(), 0);
-  touched.clear();
-  auto add = [&](uint32_t id, int points) {
-    if (score[id] == 0) touched.push_back(id);
-    score[id] += points;
+  // Scratch tallies per thread, sized to the index and reset after use.
+  // A link is appended to "touched" when its score leaves 0 (without a
+  // branch: the slot is overwritten otherwise).
+  struct Tally {
+    int score = 0;
+    int strong = 0;  // Query words found in the title or a category.
   };
-  auto add_all = [&](const Postings& postings, uint32_t w) {
-    for (uint32_t i = postings.start[w]; i < postings.start[w + 1]; ++i) {
-      const uint32_t e = postings.entries[i];
-      if (allowed(e >> 2)) add(e >> 2, static_cast<int>(e & 3));
-    }
+  thread_local std::vector<Tally> tallies;
+  thread_local std::vector<uint32_t> touched_ids;
+  if (tallies.size() < links_.size()) {
+    tallies.assign(links_.size(), Tally());
+    touched_ids.assign(links_.size() + 1, 0);
+  }
+  Tally* tally = tallies.data();
+  uint32_t* touched = touched_ids.data();
+  size_t touched_count = 0;
+  auto add = [&](uint32_t id, int points) {
+    touched[touched_count] = id;
+    touched_count += tally[id].score == 0;
+    tally[id].score += points;
   };
   // Titles and categories first; descriptions, which hold most postings,
-  // after the phrases.
-  for (uint32_t w : query) add_all(strong_, w);
+  // last, and only if needed.
+  for (uint32_t w : query) {
+    for (uint32_t i = strong_.start[w]; i < strong_.start[w + 1]; ++i) {
+      const uint32_t e = strong_.entries[i];
+      if (allowed(e >> 2)) {
+        add(e >> 2, static_cast<int>(e & 3));
+        ++tally[e >> 2].strong;
+      }
+    }
+  }
   // A keyword phrase counts where each of its word pairs stands, in the
   // same field kind: the intersection of the pairs' postings.
   std::vector<uint32_t> hits, both;
@@ -325,62 +339,77 @@ std::vector<Link> LinkIndex::Pick(const Page& page,
   }
   // Best scores first, ties by position (feed order): one pass keeping
   // the best "want" in order.
-  auto better = [&](uint32_t a, uint32_t b) {
-    return score[a] != score[b] ? score[a] > score[b] : a < b;
+  auto better = [](std::pair<int, uint32_t> a, std::pair<int, uint32_t> b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
   };
-  auto best = [&](const std::vector<uint32_t>& from) {
-    std::vector<uint32_t> top;
-    top.reserve(want + 1);
-    for (uint32_t id : from) {
-      if (top.size() == want && !better(id, top.back())) continue;
-      top.insert(std::upper_bound(top.begin(), top.end(), id, better), id);
-      if (top.size() > want) top.pop_back();
-    }
-    return top;
+  std::vector<std::pair<int, uint32_t>> top;  // (score, link)
+  top.reserve(want + 1);
+  auto consider = [&](int score, uint32_t id) {
+    if (top.size() == want && !better({score, id}, top.back())) return;
+    top.insert(std::upper_bound(top.begin(), top.end(),
+                                std::pair{score, id}, better),
+               {score, id});
+    if (top.size() > want) top.pop_back();
   };
-  // Descriptions add at most 1 per query word. When the "want"-th best
-  // score so far beats that, links without a title, category or phrase
-  // match cannot make the cut, and of those with one only the links that
-  // could reach it need their description words, from weak_of_.
-  std::vector<uint32_t> ids = best(touched);
+  for (size_t i = 0; i < touched_count; ++i) {
+    consider(tally[touched[i]].score, touched[i]);
+  }
+  // Descriptions add at most 1 per query word not in the title or a
+  // category. When the "want"-th best score so far beats that, links
+  // without a title, category or phrase match cannot make the cut, and of
+  // those with one only the links that could reach it need their
+  // description words, from weak_of_.
   const int most = static_cast<int>(query.size());
-  if (ids.size() == want && score[ids.back()] > most) {
-    const int cut = score[ids.back()];
-    std::vector<uint32_t> close;
-    for (uint32_t id : touched) {
-      if (score[id] + most < cut) continue;
-      close.push_back(id);
-      // Both ascending: count the words they share.
-      auto q = query.begin();
-      const uint32_t* w = weak_of_.entries.data() + weak_of_.start[id];
-      const uint32_t* w_end = weak_of_.entries.data() + weak_of_.start[id + 1];
-      while (q != query.end() && w != w_end) {
-        if (*q < *w) {
-          ++q;
-        } else if (*w < *q) {
-          ++w;
-        } else {
-          ++score[id];
-          ++q;
-          ++w;
+  if (top.size() == want && top.back().first > most) {
+    const int cut = top.back().first;
+    top.clear();
+    for (size_t i = 0; i < touched_count; ++i) {
+      const uint32_t id = touched[i];
+      Tally& t = tally[id];
+      if (t.score + most - t.strong >= cut) {
+        // Both ascending: count the words they share.
+        auto q = query.begin();
+        const uint32_t* w = weak_of_.entries.data() + weak_of_.start[id];
+        const uint32_t* w_end =
+            weak_of_.entries.data() + weak_of_.start[id + 1];
+        while (q != query.end() && w != w_end) {
+          if (*q < *w) {
+            ++q;
+          } else if (*w < *q) {
+            ++w;
+          } else {
+            ++t.score;
+            ++q;
+            ++w;
+          }
         }
+        consider(t.score, id);
       }
     }
-    ids = best(close);
   } else {
-    for (uint32_t w : query) add_all(weak_, w);
-    ids = best(touched);
+    for (uint32_t w : query) {
+      for (uint32_t i = weak_.start[w]; i < weak_.start[w + 1]; ++i) {
+        const uint32_t e = weak_.entries[i];
+        if (allowed(e >> 2)) add(e >> 2, 1);
+      }
+    }
+    top.clear();
+    for (size_t i = 0; i < touched_count; ++i) {
+      consider(tally[touched[i]].score, touched[i]);
+    }
   }
+  std::vector<uint32_t> ids;
+  for (const auto& [score, id] : top) ids.push_back(id);
 
   if (ids.size() < want) {
     const size_t count = links_.size();
     const size_t start = Fnv1a(page.slug) % count;
     for (size_t k = 0; k < count && ids.size() < want; ++k) {
       uint32_t id = static_cast<uint32_t>((start + k) % count);
-      if (allowed(id) && score[id] == 0) ids.push_back(id);
+      if (allowed(id) && tally[id].score == 0) ids.push_back(id);
     }
   }
-  for (uint32_t id : touched) score[id] = 0;
+  for (size_t i = 0; i < touched_count; ++i) tally[touched[i]] = Tally();
 
   for (uint32_t id : ids) {
     Link link = links_[id];
