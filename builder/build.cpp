@@ -95,6 +95,47 @@ uint64_t SiteInputs(const Site& site, int year, const Renderer& renderer) {
   return h.value();
 }
 
+// A hash of every link of the run, in order.
+uint64_t LinksHash(const std::vector<Link>& links) {
+  Hasher h;
+  h.Add(static_cast<int64_t>(links.size()));
+  for (const Link& l : links) {
+    h.Add(l.feed).Add(l.title).Add(l.url).Add(l.description);
+    h.Add(l.display_host).Add(l.image).Add(l.price).Add(l.currency);
+    h.Add(l.advertiser).Add(static_cast<int64_t>(l.categories.size()));
+    for (const std::string& c : l.categories) h.Add(c);
+  }
+  return h.value();
+}
+
+// A hash of everything a topic page's inputs (PageInputs) are derived
+// from: the page, its article, and every link it could be given. Equal
+// sources mean equal inputs, so that a page is kept without picking its
+// links when nothing it depends on changed.
+uint64_t PageSources(uint64_t site_inputs, uint64_t links_hash,
+                     const Site& site, const Page& page,
+                     const std::string& markdown) {
+  Hasher h;
+  h.Add(static_cast<int64_t>(site_inputs)).Add(static_cast<int64_t>(links_hash));
+  h.Add(static_cast<int64_t>(site.feeds.size()));
+  for (const FeedConfig& f : site.feeds) {
+    h.Add(f.name).Add(static_cast<int64_t>(f.link_params.size()));
+    for (const auto& [k, v] : f.link_params) h.Add(k).Add(v);
+  }
+  h.Add(page.slug).Add(page.topic);
+  h.Add(static_cast<int64_t>(page.keywords.size()));
+  for (const std::string& k : page.keywords) h.Add(k);
+  h.Add(static_cast<int64_t>(page.feeds.size()));
+  for (const std::string& f : page.feeds) h.Add(f);
+  const PageSettings& ps = page.settings;
+  h.Add(ps.links_per_page).Add(ps.heading_prefix).Add(ps.disclosure);
+  h.Add(ps.closing_line);
+  h.Add(page.image ? page.image->src : "\x01");
+  h.Add(page.image ? page.image->alt : "");
+  h.Add(markdown);
+  return h.value();
+}
+
 uint64_t PageInputs(uint64_t site_inputs, const Page& page,
                     const std::string& markdown,
                     const std::vector<Link>& links) {
@@ -119,21 +160,28 @@ const char* ChangeName(FileChange change) {
                                           : "unchanged";
 }
 
-// Renders, checks and stages one topic page; a page whose inputs are those
-// of the published copy is kept as it is, without rendering.
+// Renders, checks and stages one topic page; a page whose sources or
+// inputs are those of the published copy is kept as it is, without
+// picking links or without rendering.
 bool RenderPage(const Site& site, int year, uint64_t site_inputs,
-                const Page& page, const Renderer& renderer,
-                const LinkIndex& index, Publisher* publisher,
-                PageReport* out, std::string* err) {
+                uint64_t links_hash, const Page& page,
+                const Renderer& renderer, const LinkIndex& index,
+                Publisher* publisher, PageReport* out, std::string* err) {
   std::string markdown;
   if (!ReadArticle((fs::path(site.dir) / page.article).string(), page.slug,
                    &markdown, err)) {
     return false;
   }
+  const std::string path = page.slug + "/index.html";
+  const uint64_t sources =
+      PageSources(site_inputs, links_hash, site, page, markdown);
+  if (publisher->Keep(path, 0, sources)) {
+    *out = {page.slug, static_cast<int>(index.PickCount(page)), "unchanged"};
+    return true;
+  }
   std::vector<Link> links = index.Pick(page, site.feeds);
   const uint64_t inputs = PageInputs(site_inputs, page, markdown, links);
-  const std::string path = page.slug + "/index.html";
-  if (publisher->Keep(path, inputs)) {
+  if (publisher->Keep(path, inputs, sources)) {
     *out = {page.slug, static_cast<int>(links.size()), "unchanged"};
     return true;
   }
@@ -151,7 +199,9 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
     return false;
   }
   FileChange change;
-  if (!publisher->Write(path, bytes, &change, err, inputs)) return false;
+  if (!publisher->Write(path, bytes, &change, err, inputs, sources)) {
+    return false;
+  }
   *out = {page.slug, static_cast<int>(links.size()), ChangeName(change)};
   return true;
 }
@@ -159,7 +209,7 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
 // Renders the topic pages on "jobs" threads, each with its own copy of the
 // templates. On failure "*err" is the error of the first failing page in
 // site order among those rendered.
-bool RenderPages(const Site& site, int year, int jobs,
+bool RenderPages(const Site& site, int year, int jobs, uint64_t links_hash,
                  const Renderer& templates, const LinkIndex& index,
                  Publisher* publisher, std::ostream* progress, Report* report,
                  std::string* err) {
@@ -176,8 +226,8 @@ bool RenderPages(const Site& site, int year, int jobs,
     std::string e;
     const uint64_t site_inputs = SiteInputs(site, year, renderer);
     for (size_t i; !failed && (i = next++) < n;) {
-      if (!RenderPage(site, year, site_inputs, site.pages[i], renderer, index,
-                      publisher, &report->pages[i], &e)) {
+      if (!RenderPage(site, year, site_inputs, links_hash, site.pages[i],
+                      renderer, index, publisher, &report->pages[i], &e)) {
         std::lock_guard<std::mutex> lock(mu);
         if (i < failed_at) {
           failed_at = i;
@@ -206,15 +256,16 @@ bool RenderPages(const Site& site, int year, int jobs,
 
 // Renders everything the site consists of.
 bool RenderSite(const Site& site, const Options& options,
-                const Renderer& renderer, const LinkIndex& index,
+                uint64_t links_hash, const Renderer& renderer,
+                const LinkIndex& index,
                 Publisher* publisher, std::ostream* progress, Report* report,
                 std::string* err) {
   const int year = CopyrightYear(site, options.env, Now(options));
   int jobs = options.jobs > 0
                  ? options.jobs
                  : static_cast<int>(std::thread::hardware_concurrency());
-  if (!RenderPages(site, year, jobs, renderer, index, publisher, progress,
-                   report, err)) {
+  if (!RenderPages(site, year, jobs, links_hash, renderer, index, publisher,
+                   progress, report, err)) {
     return false;
   }
   const std::string index_html = renderer.RenderIndex(site, year);
@@ -308,6 +359,7 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
     return Fail(log, report, err);
   }
   lap("feeds");
+  const uint64_t links_hash = LinksHash(links);
   LinkIndex index(std::move(links), site.pages);
   report->duplicate_links = index.duplicates();
   lap("index");
@@ -327,7 +379,7 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
   }
   Publisher publisher(out_dir);
   if (!publisher.Begin(&err) ||
-      !RenderSite(site, options, renderer, index, &publisher,
+      !RenderSite(site, options, links_hash, renderer, index, &publisher,
                   options.progress ? &log : nullptr, report, &err)) {
     return Fail(log, report, err);
   }

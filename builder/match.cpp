@@ -1,6 +1,7 @@
 #include "match.h"
 
 #include <algorithm>
+#include <mutex>
 #include <unordered_set>
 
 #include "url.h"
@@ -162,6 +163,21 @@ LinkIndex::LinkIndex(std::vector<Link> links,
   std::unordered_set<std::string> seen;
   seen.reserve(links.size());
   links_.reserve(links.size());
+  for (Link& link : links) {
+    if (!seen.insert(NormalizeUrl(link.url)).second) {
+      ++duplicates_;
+      continue;
+    }
+    auto [it, added] = feed_ids_.emplace(
+        link.feed, static_cast<uint32_t>(feed_ids_.size()));
+    feed_of_.push_back(it->second);
+    feed_links_.resize(feed_ids_.size());
+    ++feed_links_[it->second];
+    links_.push_back(std::move(link));
+  }
+}
+
+void LinkIndex::IndexWords() const {
   // (word or pair id, link << 2 | weight or flags) in link order; per
   // link, (id << 2 | payload) before merging.
   std::vector<std::pair<uint32_t, uint32_t>> word_items, pair_items;
@@ -200,12 +216,8 @@ LinkIndex::LinkIndex(std::vector<Link> links,
       i = j;
     }
   };
-  for (Link& link : links) {
-    if (!seen.insert(NormalizeUrl(link.url)).second) {
-      ++duplicates_;
-      continue;
-    }
-    const uint32_t id = static_cast<uint32_t>(links_.size());
+  for (uint32_t id = 0; id < links_.size(); ++id) {
+    const Link& link = links_[id];
     words.clear();
     pairs.clear();
     add_field(link.title, 3, kInTitle);
@@ -224,10 +236,6 @@ LinkIndex::LinkIndex(std::vector<Link> links,
     }
     merge(&pairs, id, [](uint32_t a, uint32_t b) { return a | b; },
           &pair_items);
-    auto [it, added] = feed_ids_.emplace(
-        link.feed, static_cast<uint32_t>(feed_ids_.size()));
-    feed_of_.push_back(it->second);
-    links_.push_back(std::move(link));
   }
   weak_of_.start.push_back(static_cast<uint32_t>(weak_of_.entries.size()));
   BuildPostings(strong_items, stop_.size(), &strong_.start, &strong_.entries);
@@ -235,11 +243,25 @@ LinkIndex::LinkIndex(std::vector<Link> links,
   BuildPostings(pair_items, pair_ids_.size(), &pairs_.start, &pairs_.entries);
 }
 
+size_t LinkIndex::PickCount(const Page& page) const {
+  size_t available = page.feeds.empty() ? links_.size() : 0;
+  std::vector<char> counted(feed_ids_.size(), 0);
+  for (const std::string& name : page.feeds) {
+    auto it = feed_ids_.find(name);
+    if (it != feed_ids_.end() && !counted[it->second]) {
+      counted[it->second] = 1;
+      available += feed_links_[it->second];
+    }
+  }
+  return std::min(available, static_cast<size_t>(page.settings.links_per_page));
+}
+
 std::vector<Link> LinkIndex::Pick(const Page& page,
                                   const std::vector<FeedConfig>& feeds) const {
   const size_t want = static_cast<size_t>(page.settings.links_per_page);
   std::vector<Link> picked;
   if (want == 0 || links_.empty()) return picked;
+  std::call_once(indexed_, [this] { IndexWords(); });
 
   // Which feeds the page draws from, by feed id.
   std::vector<char> allowed_feed(feed_ids_.size(), page.feeds.empty());

@@ -3,6 +3,7 @@
 #define LINKPAGE_MATCH_H_
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -44,6 +45,9 @@ class LinkIndex {
   std::vector<Link> Pick(const Page& page,
                          const std::vector<FeedConfig>& feeds) const;
 
+  // How many links Pick(page, ...) returns, without picking them.
+  size_t PickCount(const Page& page) const;
+
  private:
   static constexpr uint32_t kInTitle = 1;    // Word-pair flags.
   static constexpr uint32_t kElsewhere = 2;  // Description or categories.
@@ -65,6 +69,9 @@ class LinkIndex {
   using WordIds =
       std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
 
+  // Builds the postings, on the first Pick(): a run that picks nothing
+  // does not pay for them.
+  void IndexWords() const;
   // The id of a lower-case word, a new one if the word is new.
   uint32_t Intern(std::string_view word);
   // The ids of the words of "text" but stop words; UINT32_MAX for a word
@@ -72,21 +79,23 @@ class LinkIndex {
   std::vector<uint32_t> QueryTerms(std::string_view text) const;
 
   std::vector<Link> links_;
-  std::vector<uint32_t> feed_of_;  // Link index -> feed id.
+  std::vector<uint32_t> feed_of_;     // Link index -> feed id.
+  std::vector<size_t> feed_links_;    // Feed id -> links.
   std::unordered_map<std::string, uint32_t> feed_ids_;
   // The words pages look for, and the stop words: lower-case word -> id.
   WordIds word_ids_;
   std::vector<bool> stop_;  // Word id -> is a stop word.
   // Word id -> links with the word in the title or a category (payload:
   // weight 3 or 2), and links with it in the description only (weight 1).
-  Postings strong_;
-  Postings weak_;
+  mutable std::once_flag indexed_;
+  mutable Postings strong_;
+  mutable Postings weak_;
   // Link index -> the word ids of weak_ it has, ascending (start has one
   // entry per link and a last one).
-  Postings weak_of_;
+  mutable Postings weak_of_;
   // Two word ids that stand together in a page's keyword -> pair id.
   std::unordered_map<uint64_t, uint32_t> pair_ids_;
-  Postings pairs_;  // Pair id -> links, payload field flags.
+  mutable Postings pairs_;  // Pair id -> links, payload field flags.
   int duplicates_ = 0;
 };
 

@@ -140,17 +140,20 @@ bool Publisher::Begin(std::string* err) {
     std::string path;
     Entry e;
     if (std::getline(fields, path, '\t') &&
-        fields >> std::hex >> e.inputs >> std::dec >> e.size >> e.mtime_ns) {
+        fields >> std::hex >> e.inputs >> e.sources >> std::dec >> e.size >>
+            e.mtime_ns) {
       old_manifest_[path] = e;
     }
   }
   return true;
 }
 
-bool Publisher::Keep(const std::string& rel_path, uint64_t inputs) {
+bool Publisher::Keep(const std::string& rel_path, uint64_t inputs,
+                     uint64_t sources) {
   auto it = old_manifest_.find(rel_path);
-  if (inputs == 0 || it == old_manifest_.end() ||
-      it->second.inputs != inputs) {
+  if (it == old_manifest_.end() ||
+      !((inputs != 0 && it->second.inputs == inputs) ||
+        (sources != 0 && it->second.sources == sources))) {
     return false;
   }
   const std::string live = out_dir_ + "/" + rel_path;
@@ -160,9 +163,11 @@ bool Publisher::Keep(const std::string& rel_path, uint64_t inputs) {
       Nanoseconds(st.st_mtim) != it->second.mtime_ns) {
     return false;
   }
+  Entry entry = it->second;
+  entry.sources = sources;
   std::lock_guard<std::mutex> lock(mu_);
   kept_.push_back(rel_path);
-  new_manifest_[rel_path] = it->second;
+  new_manifest_[rel_path] = entry;
   return true;
 }
 
@@ -221,7 +226,8 @@ bool Publisher::EnsureDir(const std::string& rel_dir, std::string* err) {
 }
 
 bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
-                      FileChange* change, std::string* err, uint64_t inputs) {
+                      FileChange* change, std::string* err, uint64_t inputs,
+                      uint64_t sources) {
   size_t slash = rel_path.rfind('/');
   if (!EnsureDir(slash == std::string::npos ? "" : rel_path.substr(0, slash),
                  err)) {
@@ -241,7 +247,7 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
     }
     if (!WriteAll(next, bytes, err, &written_st)) return false;
   }
-  Entry entry{inputs, static_cast<int64_t>(bytes.size()),
+  Entry entry{inputs, sources, static_cast<int64_t>(bytes.size()),
               Nanoseconds(written_st.st_mtim)};
   // The staged copy's mtime: the live copy's when the bytes are the same
   // (so uploaders see no change), otherwise now.
@@ -410,10 +416,11 @@ bool Publisher::Commit(int* removed, std::string* err) {
 
 void Publisher::WriteManifest() {
   std::string text;
-  char line[64];
+  char line[128];
   for (const auto& [path, e] : new_manifest_) {
-    std::snprintf(line, sizeof line, "\t%llx %lld %lld\n",
+    std::snprintf(line, sizeof line, "\t%llx %llx %lld %lld\n",
                   static_cast<unsigned long long>(e.inputs),
+                  static_cast<unsigned long long>(e.sources),
                   static_cast<long long>(e.size),
                   static_cast<long long>(e.mtime_ns));
     text += path + line;

@@ -44,17 +44,22 @@ class Publisher {
   // Puts "bytes" at "rel_path" (relative to the site root, '/'-separated)
   // in the staging tree. Safe to call from several threads at once.
   // "inputs", when not 0, is a hash of everything the bytes were made
-  // from; it is kept in a manifest beside the live tree for Keep().
+  // from, and "sources" one of everything the inputs were derived from;
+  // both are kept in a manifest beside the live tree for Keep().
   bool Write(const std::string& rel_path, std::string_view bytes,
-             FileChange* change, std::string* err, uint64_t inputs = 0);
+             FileChange* change, std::string* err, uint64_t inputs = 0,
+             uint64_t sources = 0);
 
   // When the live file at "rel_path" was made from "inputs" by an earlier
-  // run and has not been modified since (same size and mtime as recorded),
+  // run, or from inputs derived from "sources" (either may be 0: not
+  // known), and has not been modified since (same size and mtime as
+  // recorded),
   // keeps it for the new site and returns true: if Commit() swaps, it goes
   // into the staging tree as a hard link (no bytes are read or written).
   // Returns false when the file must be made anew. Safe to call from
   // several threads at once.
-  bool Keep(const std::string& rel_path, uint64_t inputs);
+  bool Keep(const std::string& rel_path, uint64_t inputs,
+            uint64_t sources = 0);
 
   // Writes every regular file below "src_dir" to "rel_dir"/... .
   bool CopyTree(const std::string& src_dir, const std::string& rel_dir,
@@ -81,6 +86,7 @@ class Publisher {
   // What the manifest says of one published file.
   struct Entry {
     uint64_t inputs = 0;
+    uint64_t sources = 0;
     int64_t size = 0;
     int64_t mtime_ns = 0;
     bool operator==(const Entry&) const = default;

@@ -448,6 +448,77 @@ TEST_CASE("build: an unchanged rebuild touches no file, a changed feed only "
   }
 }
 
+TEST_CASE("build: after any edit, an incremental build equals a clean one") {
+  TempDir dir;
+  CopyExampleSite(dir.path());
+  std::ostringstream log;
+  REQUIRE(Build(SiteOptions(dir.path()), log) == kExitPublished);
+  auto edit_json = [&](const std::string& rel,
+                       const std::function<void(nlohmann::json*)>& edit) {
+    nlohmann::json j = nlohmann::json::parse(ReadFile(dir / rel));
+    edit(&j);
+    WriteFile(dir / rel, j.dump(1));
+  };
+  const std::vector<std::pair<std::string, std::function<void()>>> edits = {
+      {"a keyword added",
+       [&] {
+         edit_json("site.json", [](nlohmann::json* j) {
+           for (auto& page : (*j)["pages"]) {
+             page["keywords"].push_back("mattress topper");
+           }
+         });
+       }},
+      {"a page's feeds narrowed",
+       [&] {
+         edit_json("site.json", [](nlohmann::json* j) {
+           (*j)["pages"][0]["feeds"] = {"awin-back-care"};
+         });
+       }},
+      {"links_per_page raised",
+       [&] {
+         edit_json("site.json", [](nlohmann::json* j) {
+           (*j)["page_defaults"]["links_per_page"] = 7;
+         });
+       }},
+      {"a feed's link parameters changed",
+       [&] {
+         edit_json("link-feeds/wellness-offers.json", [](nlohmann::json* j) {
+           (*j)["link_params"]["src"] = "night-{feed}";
+         });
+       }},
+      {"a feed item retitled",
+       [&] {
+         std::string atom =
+             ReadFile(dir / "link-feeds/samples/sleep-products.atom");
+         size_t at = atom.find("<title>", atom.find("<entry"));
+         REQUIRE(at != std::string::npos);
+         atom.insert(at + 7, "Quiet ");
+         WriteFile(dir / "link-feeds/samples/sleep-products.atom", atom);
+       }},
+      {"an article edited",
+       [&] {
+         const std::string md = dir / "articles/massage-therapy-for-back-pain.md";
+         WriteFile(md, ReadFile(md) + "\nOne more line.\n");
+       }},
+  };
+  int n = 0;
+  for (const auto& [what, edit] : edits) {
+    INFO(what);
+    const auto before = Tree(dir / "out");
+    edit();
+    Report incremental, clean;
+    REQUIRE(Build(SiteOptions(dir.path()), log, &incremental) ==
+            kExitPublished);
+    const std::string fresh = dir / ("clean-" + std::to_string(n++));
+    REQUIRE(Build(SiteOptions(dir.path(), fresh), log, &clean) ==
+            kExitPublished);
+    const auto after = Tree(dir / "out");
+    CHECK(after != before);
+    CHECK(after == Tree(fresh));
+    CHECK(incremental.links_total == clean.links_total);
+  }
+}
+
 TEST_CASE("build: a published page edited by hand is made anew") {
   TempDir dir;
   CopyExampleSite(dir.path());
