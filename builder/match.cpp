@@ -160,21 +160,25 @@ LinkIndex::LinkIndex(std::vector<Link> links,
     }
   }
 
+  // Duplicates are dropped in place: the links are held once.
+  links_ = std::move(links);
   std::unordered_set<std::string> seen;
-  seen.reserve(links.size());
-  links_.reserve(links.size());
-  for (Link& link : links) {
-    if (!seen.insert(NormalizeUrl(link.url)).second) {
+  seen.reserve(links_.size());
+  size_t kept = 0;
+  for (size_t i = 0; i < links_.size(); ++i) {
+    if (!seen.insert(NormalizeUrl(links_[i].url)).second) {
       ++duplicates_;
       continue;
     }
     auto [it, added] = feed_ids_.emplace(
-        link.feed, static_cast<uint32_t>(feed_ids_.size()));
+        links_[i].feed, static_cast<uint32_t>(feed_ids_.size()));
     feed_of_.push_back(it->second);
     feed_links_.resize(feed_ids_.size());
     ++feed_links_[it->second];
-    links_.push_back(std::move(link));
+    if (kept != i) links_[kept] = std::move(links_[i]);
+    ++kept;
   }
+  links_.resize(kept);
 }
 
 void LinkIndex::IndexWords() const {

@@ -224,7 +224,7 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
     }
     local[i] = !LocalPath(site.dir, feed).empty();
     if (local[i]) {
-      fetched[i] = ReadLocalFeed(site.dir, feed);
+      // Read when its turn to be parsed comes: one feed's bytes at a time.
     } else if (options.offline) {
       fetched[i].source = feed.url;
     } else {
@@ -249,6 +249,7 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
   std::string first_error;
   for (size_t i = 0; i < n; ++i) {
     const FeedConfig& feed = site.feeds[i];
+    if (local[i]) fetched[i] = ReadLocalFeed(site.dir, feed);
     Outcome out = Decide(feed, options, fetched[i], local[i], cached[i],
                          cache_errors[i], &cache, log);
     log << "linkpage: " << out.message << "\n";
@@ -264,6 +265,8 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
     }
     links->insert(links->end(), std::make_move_iterator(out.links.begin()),
                   std::make_move_iterator(out.links.end()));
+    fetched[i] = FetchResult();  // The bytes are parsed: let them go.
+    cached[i].reset();
     if (first_error.empty()) {
       if (out.report.status == "failed") {
         first_error = "feed \"" + feed.name + "\" is required and has no "
