@@ -6,6 +6,7 @@
 #include <fstream>
 #include <cctype>
 #include <set>
+#include <unordered_set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -30,9 +31,10 @@ bool ReadFile(const std::string& path, std::string* out) {
 
 // Parses JSON text, reporting syntax errors with line and column.
 bool ParseJson(const std::string& text, const std::string& file, Json* out,
-               std::string* err) {
+               std::string* err,
+               const Json::parser_callback_t& callback = nullptr) {
   try {
-    *out = Json::parse(text);
+    *out = Json::parse(text, callback);
     return true;
   } catch (const Json::parse_error& e) {
     size_t pos = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
@@ -160,10 +162,13 @@ class Fields {
   // key should say "unknown key", not "required".
   bool CheckUnknown() {
     for (const auto& [k, v] : obj_.items()) {
-      if (!known_.count(k)) {
+      if (std::find(known_.begin(), known_.end(), k) == known_.end()) {
+        std::vector<std::string_view> names = known_;
+        std::sort(names.begin(), names.end());
+        names.erase(std::unique(names.begin(), names.end()), names.end());
         std::string list;
-        for (const std::string& name : known_) {
-          list += (list.empty() ? "" : ", ") + name;
+        for (std::string_view name : names) {
+          list += (list.empty() ? "" : ", ") + std::string(name);
         }
         err_ = file_ + ": unknown key \"" + Path(k) + "\" (known keys here: " +
                list + "); remove it or fix its spelling";
@@ -186,7 +191,7 @@ class Fields {
 
  private:
   const Json* Get(const char* key, bool required) {
-    known_.insert(key);
+    known_.push_back(key);
     if (!ok()) return nullptr;
     auto it = obj_.find(key);
     if (it == obj_.end() || it->is_null()) {
@@ -199,16 +204,89 @@ class Fields {
   const Json& obj_;
   std::string file_;
   std::string where_;
-  std::set<std::string> known_;
+  std::vector<std::string_view> known_;  // Keys asked for (literals).
   std::string err_;
 };
 
-bool ReadSettings(Fields* f, PageSettings* s) {
-  f->String("heading_prefix", &s->heading_prefix);
-  f->IntField("links_per_page", 0, 100, &s->links_per_page);
-  f->String("disclosure", &s->disclosure);
-  f->String("closing_line", &s->closing_line);
-  return f->ok();
+// Which PageSettings a page sets itself (bits), the rest coming from
+// page_defaults.
+enum : unsigned {
+  kHeadingPrefix = 1,
+  kLinksPerPage = 2,
+  kDisclosure = 4,
+  kClosingLine = 8,
+};
+
+unsigned ReadSettings(Fields* f, PageSettings* s) {
+  unsigned present = 0;
+  if (f->String("heading_prefix", &s->heading_prefix)) {
+    present |= kHeadingPrefix;
+  }
+  if (f->IntField("links_per_page", 0, 100, &s->links_per_page)) {
+    present |= kLinksPerPage;
+  }
+  if (f->String("disclosure", &s->disclosure)) present |= kDisclosure;
+  if (f->String("closing_line", &s->closing_line)) present |= kClosingLine;
+  return present;
+}
+
+// Reads pages[index] of site.json "file" into "*page"; "*own" receives the
+// settings it sets itself.
+bool ReadPage(const Json& p, size_t index, const std::string& file,
+              Page* page, unsigned* own, std::string* err) {
+  std::string where = "pages[" + std::to_string(index) + "]";
+  if (!p.is_object()) {
+    *err = file + ": \"" + where + "\" must be an object";
+    return false;
+  }
+  if (p.contains("slug") && p["slug"].is_string()) {
+    where = "pages[" + p["slug"].get<std::string>() + "]";
+  }
+  Fields f(p, file, where);
+  f.String("slug", &page->slug, true);
+  f.String("topic", &page->topic, true);
+  page->article = "articles/" + page->slug + ".md";
+  f.String("article", &page->article);
+  f.StringList("keywords", &page->keywords);
+  if (f.StringList("feeds", &page->feeds) && page->feeds.empty() && f.ok()) {
+    f.Fail("feeds", "is empty; name at least one feed, or leave the key "
+                    "out to use every feed");
+  }
+  if (const Json* img = f.Object("image")) {
+    Fields im(*img, file, where + ".image");
+    Image image;
+    im.String("src", &image.src, true);
+    im.String("alt", &image.alt, true);
+    if (!im.CheckUnknown()) {
+      *err = im.error();
+      return false;
+    }
+    page->image = image;
+  }
+  *own = ReadSettings(&f, &page->settings);
+  if (!f.CheckUnknown()) {
+    *err = f.error();
+    return false;
+  }
+  if (page->slug.empty() ||
+      page->slug.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
+          std::string::npos) {
+    *err = file + ": page slug \"" + page->slug +
+           "\" is not valid: use only a-z, 0-9 and '-'";
+    return false;
+  }
+  if (page->topic.find_first_not_of(" \t\r\n") == std::string::npos) {
+    *err = file + ": page \"" + page->slug + "\" has an empty topic";
+    return false;
+  }
+  if (page->slug == "privacy-policy" || page->slug == "assets") {
+    *err = file + ": page slug \"" + page->slug + "\" is reserved (out/" +
+           page->slug + "/ holds the " +
+           (page->slug == "assets" ? "assets" : "privacy policy") +
+           "); choose another slug";
+    return false;
+  }
+  return true;
 }
 
 // "en", "en-US", "zh-Hant-TW": 2 or 3 letters, then subtags of 2 to 8
@@ -245,8 +323,38 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
                   "right directory?";
     return false;
   }
+  // Each page is read as soon as the parser has it and is not kept as
+  // JSON: a DOM of 100,000 pages would cost several times the file.
+  std::vector<unsigned> own;  // Per page: the settings it sets itself.
+  std::string page_error;
+  std::string root_key;
+  bool in_pages = false;
+  size_t page_count = 0;
+  auto on_event = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    using E = Json::parse_event_t;
+    if (depth == 1 && event == E::key) {
+      root_key = parsed.get<std::string>();
+    } else if (depth == 1 && root_key == "pages" &&
+               (event == E::array_start || event == E::array_end)) {
+      in_pages = event == E::array_start;
+    } else if (depth == 2 && in_pages &&
+               (event == E::object_end || event == E::array_end ||
+                event == E::value)) {
+      const size_t index = page_count++;
+      Page page;
+      unsigned bits = 0;
+      if (page_error.empty() &&
+          ReadPage(parsed, index, file, &page, &bits, &page_error)) {
+        site->pages.push_back(std::move(page));
+        own.push_back(bits);
+      }
+      return false;  // Read: drop it from the DOM.
+    }
+    return true;
+  };
   Json root;
-  if (!ParseJson(text, file, &root, err)) return false;
+  if (!ParseJson(text, file, &root, err, on_event)) return false;
+  text = std::string();
   if (!root.is_object()) {
     *err = file + ": the top level must be a JSON object";
     return false;
@@ -254,7 +362,7 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
   Fields top(root, file, "");
   const Json* site_obj = top.Object("site", true);
   const Json* defaults_obj = top.Object("page_defaults");
-  const Json* pages = top.Array("pages", true);
+  top.Array("pages", true);  // Its items were read by on_event.
   if (!top.CheckUnknown()) {
     *err = top.error();
     return false;
@@ -311,69 +419,26 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
     }
   }
 
-  std::set<std::string> slugs;
-  for (size_t i = 0; i < pages->size(); ++i) {
-    const Json& p = (*pages)[i];
-    std::string where = "pages[" + std::to_string(i) + "]";
-    if (!p.is_object()) {
-      *err = file + ": \"" + where + "\" must be an object";
-      return false;
-    }
-    Page page;
-    page.settings = site->defaults;
-    if (p.contains("slug") && p["slug"].is_string()) {
-      where = "pages[" + p["slug"].get<std::string>() + "]";
-    }
-    Fields f(p, file, where);
-    f.String("slug", &page.slug, true);
-    f.String("topic", &page.topic, true);
-    page.article = "articles/" + page.slug + ".md";
-    f.String("article", &page.article);
-    f.StringList("keywords", &page.keywords);
-    if (f.StringList("feeds", &page.feeds) && page.feeds.empty() && f.ok()) {
-      f.Fail("feeds", "is empty; name at least one feed, or leave the key "
-                      "out to use every feed");
-    }
-    if (const Json* img = f.Object("image")) {
-      Fields im(*img, file, where + ".image");
-      Image image;
-      im.String("src", &image.src, true);
-      im.String("alt", &image.alt, true);
-      if (!im.CheckUnknown()) {
-        *err = im.error();
-        return false;
-      }
-      page.image = image;
-    }
-    ReadSettings(&f, &page.settings);
-    if (!f.CheckUnknown()) {
-      *err = f.error();
-      return false;
-    }
-    if (page.slug.empty() ||
-        page.slug.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
-            std::string::npos) {
-      *err = file + ": page slug \"" + page.slug +
-             "\" is not valid: use only a-z, 0-9 and '-'";
-      return false;
-    }
-    if (page.topic.find_first_not_of(" \t\r\n") == std::string::npos) {
-      *err = file + ": page \"" + page.slug + "\" has an empty topic";
-      return false;
-    }
-    if (page.slug == "privacy-policy" || page.slug == "assets") {
-      *err = file + ": page slug \"" + page.slug + "\" is reserved (out/" +
-             page.slug + "/ holds the " +
-             (page.slug == "assets" ? "assets" : "privacy policy") +
-             "); choose another slug";
-      return false;
-    }
+  if (!page_error.empty()) {
+    *err = page_error;
+    return false;
+  }
+  const PageSettings& d = site->defaults;
+  for (size_t i = 0; i < site->pages.size(); ++i) {
+    PageSettings& ps = site->pages[i].settings;
+    if (!(own[i] & kHeadingPrefix)) ps.heading_prefix = d.heading_prefix;
+    if (!(own[i] & kLinksPerPage)) ps.links_per_page = d.links_per_page;
+    if (!(own[i] & kDisclosure)) ps.disclosure = d.disclosure;
+    if (!(own[i] & kClosingLine)) ps.closing_line = d.closing_line;
+  }
+  std::unordered_set<std::string_view> slugs;
+  slugs.reserve(site->pages.size());
+  for (const Page& page : site->pages) {
     if (!slugs.insert(page.slug).second) {
       *err = file + ": duplicate page slug \"" + page.slug +
              "\"; every page needs its own slug";
       return false;
     }
-    site->pages.push_back(std::move(page));
   }
   return true;
 }
