@@ -33,6 +33,9 @@ TARGETS = {
     "warm_cold": 0.2,      # warm wall / cold wall < 0.2
     "scale": 11.0,         # 100k cold wall / 10k cold wall <= 11
     "rss_100k_mib": 128,   # peak RSS at 100k pages < 128 MiB
+    "parse_mb_s": {"rss": 200, "atom": 200, "xml": 200, "csv": 200,
+                   "jsonfeed": 50, "json": 50},  # one core, MB/s
+    "render_us": 50,       # Markdown + template (+ check) per page, one core
 }
 
 
@@ -357,36 +360,14 @@ def make_floor_pack(out_dir, pack):
     return len(entries)
 
 
-# --- per-format parse probe ---------------------------------------------------
+# --- stage benchmarks ---------------------------------------------------------
 
-def format_sites(site, work):
-    """One 1-page site per feed format, holding only that format's feeds."""
-    with open(os.path.join(site, "bench-manifest.json")) as f:
-        manifest = json.load(f)
-    with open(os.path.join(site, "site.json")) as f:
-        conf = json.load(f)
-    page = dict(conf["pages"][0])
-    page.pop("feeds", None)
-    conf["pages"] = [page]
-    by_format = {}
-    for feed in manifest["feeds"]:
-        by_format.setdefault(feed["format"], []).append(feed)
-    sites = {}
-    for fmt, feeds in sorted(by_format.items()):
-        d = os.path.join(work, "format-" + fmt)
-        rm(d)
-        os.makedirs(os.path.join(d, "link-feeds", "samples"))
-        os.makedirs(os.path.join(d, "articles"))
-        os.symlink(os.path.join(site, "templates"), os.path.join(d, "templates"))
-        shutil.copy(os.path.join(site, page["article"]), os.path.join(d, page["article"]))
-        for feed in feeds:
-            shutil.copy(os.path.join(site, "link-feeds", feed["name"] + ".json"),
-                        os.path.join(d, "link-feeds"))
-            shutil.copy(os.path.join(site, feed["file"]), os.path.join(d, feed["file"]))
-        with open(os.path.join(d, "site.json"), "w") as f:
-            json.dump(conf, f)
-        sites[fmt] = (d, feeds)
-    return sites
+def stage_bench(binary, site):
+    """Runs a stage benchmark (bench/parse_bench.cpp, bench/render_bench.cpp)
+    with --json; returns its JSON lines."""
+    out = subprocess.run([binary, site, "--json"], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
 # --- main --------------------------------------------------------------------
@@ -401,6 +382,8 @@ def main():
     ap.add_argument("--mapped", action="store_true")
     ap.add_argument("--no-hugo", action="store_true")
     ap.add_argument("--command", default="bench/run.sh")
+    ap.add_argument("--parse-bench", help="bench/parse_bench.cpp, built")
+    ap.add_argument("--render-bench", help="bench/render_bench.cpp, built")
     a = ap.parse_args()
     n, runs = a.pages, a.runs
     work = os.path.join(os.path.abspath(a.work), "n%d" % n)
@@ -513,31 +496,25 @@ def main():
         log("%s: %.2fs wall" % (key, sc[key]["wall"]))
     rm(floor_out)
 
-    # Feed parsing per format: 1-page sites holding only that format's feeds.
-    parse = {}
-    for fmt, (d, feeds) in format_sites(site, work).items():
-        samples = []
-        fr = os.path.join(d, "report.json")
-        for i in range(runs):
-            sync()
-            r = run_once([lp.binary, "build", "--site", d, "--offline",
-                          "--report", fr])
-            rr = read_report(fr)
-            stage = rr["timings_seconds"].get("feeds", 0.0)
-            fetch = sum(f.get("seconds", 0.0) for f in rr["feeds"])
-            nbytes = sum(f.get("bytes", 0) for f in rr["feeds"])
-            items = sum(f.get("items", 0) for f in rr["feeds"])
-            samples.append({"stage": stage, "fetch": fetch, "bytes": nbytes,
-                            "items": items, "wall": r["wall"]})
-        stage = statistics.median(s["stage"] for s in samples)
-        fetch = statistics.median(s["fetch"] for s in samples)
-        nbytes = samples[0]["bytes"]
-        parse[fmt] = {"feeds": len(feeds), "bytes": nbytes, "items": samples[0]["items"],
-                      "feeds_stage_s": stage, "fetch_s": fetch,
-                      "mb_per_s": nbytes / 1e6 / max(stage - fetch, 1e-9),
-                      "mb_per_s_incl_read": nbytes / 1e6 / max(stage, 1e-9)}
-        log("parse %s: %.1f MB/s" % (fmt, parse[fmt]["mb_per_s"]))
-    res["parse"] = parse
+    # Feed parsing per format and rendering per page, one core, no I/O:
+    # the stage benchmarks time the library calls on the same site.
+    if a.parse_bench:
+        parse = {}
+        for row in stage_bench(a.parse_bench, site):
+            p = parse.setdefault(row["format"], {"bytes": 0, "items": 0, "seconds": 0.0})
+            for k in ("bytes", "items", "seconds"):
+                p[k] += row[k]
+        for fmt, p in parse.items():
+            p["mb_per_s"] = p["bytes"] / 1e6 / max(p["seconds"], 1e-9)
+            log("parse %s: %.1f MB/s" % (fmt, p["mb_per_s"]))
+        res["parse"] = parse
+    if a.render_bench:
+        render = {}
+        for row in stage_bench(a.render_bench, site):
+            render[row["stage"]] = row["seconds"] / max(row["pages"], 1) * 1e6
+        for stage, us in render.items():
+            log("render %s: %.1f us/page" % (stage, us))
+        res["render_us"] = render
     res["total_seconds"] = time.time() - t0
     res["loadavg_end"] = os.getloadavg()
 

@@ -172,22 +172,34 @@ def table(r):
         if wr:
             lines.append("- Render stage per page, warm: **%.0f µs** (same, but the files "
                          "are compared and not written)." % (wr / n * 1e6))
-        if fw:
-            est = (st["render"] - fw["wall"]) / n * 1e6
-            lines.append("- Render-only estimate: (cold render stage - floor write wall) / pages "
-                         "= **%.0f µs/page** (rough: assumes linkpage's writes cost what the "
-                         "floor's do)." % est)
+    lines.append("")
     parse = r.get("parse", {})
     if parse:
-        lines.append("- Feed parse throughput per format (1-page site holding only that "
-                     "format's feeds; feeds stage minus the report's per-feed read seconds):")
+        lines.append("Feed parsing, one core, bytes in memory (`parse_bench`: ParseFeed "
+                     "on every feed of the site, best of repeated runs):")
         lines.append("")
-        lines.append("  | format | feeds | items | MB | feeds stage s | read s | parse MB/s |")
-        lines.append("  |---|---:|---:|---:|---:|---:|---:|")
+        lines.append("| format | MB | items | MB/s | target | |")
+        lines.append("|---|---:|---:|---:|---:|---|")
         for fmt, p in sorted(parse.items()):
-            lines.append("  | %s | %d | %s | %.1f | %.3f | %.4f | %.1f |"
-                         % (fmt, p["feeds"], "{:,}".format(p["items"]), p["bytes"] / 1e6,
-                            p["feeds_stage_s"], p["fetch_s"], p["mb_per_s"]))
+            t = TARGETS["parse_mb_s"].get(fmt, 200)
+            lines.append("| %s | %.1f | %s | %.1f | >= %d | %s |"
+                         % (fmt, p["bytes"] / 1e6, "{:,}".format(p["items"]),
+                            p["mb_per_s"], t, verdict(p["mb_per_s"], t, le=False)))
+        lines.append("")
+    render = r.get("render_us", {})
+    if render:
+        lines.append("Per page, one core, no I/O (`render_bench`, every page of the site):")
+        lines.append("")
+        lines.append("| stage | µs/page | target | |")
+        lines.append("|---|---:|---:|---|")
+        for stage, us in render.items():
+            target = ""
+            if stage == "total":
+                target = "<= %d" % TARGETS["render_us"]
+            lines.append("| %s | %.1f | %s | %s |"
+                         % (stage, us, target,
+                            verdict(us, TARGETS["render_us"]) if target else ""))
+        lines.append("")
     lines.append("")
     lines.append("All runs, wall s: " + "; ".join(
         "%s %s" % (k, ", ".join("%.2f" % w for w in sc[k]["wall_all"])) for k, _ in ROWS

@@ -43,7 +43,8 @@ LINKPAGE=${LINKPAGE:-}
 if [[ -z $LINKPAGE ]]; then
   say "building linkpage (Release) in $WORK/build"
   cmake -S . -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release -DLINKPAGE_TESTS=OFF \
-    >"$WORK/cmake.log" 2>&1 || { cat "$WORK/cmake.log" >&2; exit 1; }
+    -DLINKPAGE_BENCH=ON >"$WORK/cmake.log" 2>&1 ||
+    { cat "$WORK/cmake.log" >&2; exit 1; }
   cmake --build "$WORK/build" -j "$(nproc)" >>"$WORK/cmake.log" 2>&1 ||
     { tail -50 "$WORK/cmake.log" >&2; exit 1; }
   LINKPAGE=$WORK/build/linkpage
@@ -72,7 +73,15 @@ fi
 # --- 3. scenarios, table, RESULTS.md -----------------------------------------
 NO_HUGO_FLAG=()
 [[ -n ${NO_HUGO:-} ]] && NO_HUGO_FLAG=(--no-hugo)
+# The stage benchmarks beside the binary, when they were built with it.
+STAGES=()
+for b in parse_bench render_bench; do
+  if [[ -x $(dirname "$LINKPAGE")/$b ]]; then
+    STAGES+=("--${b%_bench}-bench" "$(dirname "$LINKPAGE")/$b")
+  fi
+done
 python3 bench/bench.py --pages "$N" --runs "$RUNS" --linkpage "$LINKPAGE" \
+  "${STAGES[@]}" \
   --floor "$WORK/floor" --work "$WORK" "${MAPPED[@]}" "${NO_HUGO_FLAG[@]}" \
   --command "$([[ $RUNS != 3 ]] && echo "RUNS=$RUNS ")bench/run.sh $N"
 python3 bench/report.py --work "$WORK" --linkpage "$LINKPAGE" --pages "$N"
