@@ -56,29 +56,31 @@ std::string LastMod(const Options& options) {
   return buf;
 }
 
-// FNV-1a, 64 bits, over length-prefixed fields. Not a defence against a
-// feed crafted to collide (a collision keeps a page from being rewritten
-// until its inputs change again); it tells unchanged pages from changed
-// ones.
+// A 64-bit hash of a sequence of fields: each field's length and its
+// std::hash are mixed in turn (murmur-style multiply and shift), so that
+// no two different sequences of fields hash the same way by construction
+// and long fields are hashed a word at a time. Not a defence against a feed
+// crafted to collide (a collision keeps a page from being rewritten until
+// its inputs change again); it tells unchanged pages from changed ones.
 class Hasher {
  public:
-  // Each field is preceded by its length, so that no two different
-  // sequences of fields hash the same way by construction.
   Hasher& Add(std::string_view s) {
-    for (size_t n = s.size(), i = 0; i < 8; ++i, n >>= 8) {
-      Mix(static_cast<unsigned char>(n & 0xff));
-    }
-    for (unsigned char c : s) Mix(c);
+    Mix(s.size());
+    Mix(std::hash<std::string_view>()(s));
     return *this;
   }
-  Hasher& Add(int64_t n) { return Add(std::to_string(n)); }
+  Hasher& Add(int64_t n) {
+    Mix(~uint64_t{0});  // Not the length of any string.
+    Mix(static_cast<uint64_t>(n));
+    return *this;
+  }
   Hasher& Add(const char* s) { return Add(std::string_view(s)); }
   uint64_t value() const { return h_ == 0 ? 1 : h_; }  // 0 means "none".
 
  private:
-  void Mix(unsigned char c) {
-    h_ ^= c;
-    h_ *= 1099511628211ull;
+  void Mix(uint64_t v) {
+    h_ = (h_ ^ v) * 0x9e3779b97f4a7c15ull;
+    h_ ^= h_ >> 29;
   }
   uint64_t h_ = 14695981039346656037ull;
 };
