@@ -352,6 +352,16 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
     }
     return true;
   };
+  // Room for every page up front (each has one "slug" key): growing the
+  // vector as pages come would hold two copies at the last doubling.
+  size_t slug_keys = 0;
+  for (size_t at = 0; (at = text.find("\"slug\"", at)) != std::string::npos;
+       at += 6) {
+    ++slug_keys;
+  }
+  slug_keys = std::min(slug_keys, text.size() / 24);  // A page takes more.
+  site->pages.reserve(slug_keys);
+  own.reserve(slug_keys);
   Json root;
   if (!ParseJson(text, file, &root, err, on_event)) return false;
   text = std::string();
