@@ -9,29 +9,57 @@ namespace linkpage {
 
 namespace {
 
+// The rules compare text with whitespace collapsed: leading and trailing
+// whitespace dropped, each inner run of ' ', '\t', '\n' and '\r' read as
+// one space.
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// Appends "s" to "*out" collapsed, "*space" carrying a pending run of
+// whitespace from one call to the next.
+void CollapseTo(std::string_view s, bool* space, std::string* out) {
+  size_t i = 0;
+  while (i < s.size()) {
+    if (IsSpace(s[i])) {
+      *space = !out->empty();
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (i < s.size() && !IsSpace(s[i])) ++i;
+    if (*space) out->push_back(' ');
+    *space = false;
+    out->append(s, start, i - start);
+  }
+}
+
 std::string Collapse(std::string_view s) {
+  // Most texts (site.json fields) are collapsed already.
+  bool collapsed = s.empty() || (s.front() != ' ' && s.back() != ' ');
+  for (size_t i = 0; collapsed && i < s.size(); ++i) {
+    collapsed = s[i] == ' ' ? s[i + 1] != ' ' : !IsSpace(s[i]);
+  }
+  if (collapsed) return std::string(s);
   std::string out;
   bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      space = !out.empty();
-    } else {
-      if (space) out += ' ';
-      space = false;
-      out += c;
-    }
-  }
+  CollapseTo(s, &space, &out);
   return out;
 }
 
-// Appends the text below "n" in document order, without recursion (an
-// article may nest blocks deeper than the stack allows).
-void AppendText(const pugi::xml_node& n, std::string* s) {
+bool IsText(const pugi::xml_node& n) {
+  pugi::xml_node_type t = n.type();
+  return t == pugi::node_pcdata || t == pugi::node_cdata;
+}
+
+// Calls f(value) for each text node below "n" in document order, without
+// recursion (an article may nest blocks deeper than the stack allows),
+// until f returns false.
+template <typename F>
+void ForEachText(const pugi::xml_node& n, F f) {
   pugi::xml_node c = n.first_child();
   while (c) {
-    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
-      *s += c.value();
-    }
+    if (IsText(c) && !f(std::string_view(c.value()))) return;
     if (c.type() == pugi::node_element && c.first_child()) {
       c = c.first_child();
       continue;
@@ -42,10 +70,51 @@ void AppendText(const pugi::xml_node& n, std::string* s) {
   }
 }
 
+// The text below "n", collapsed.
 std::string Text(const pugi::xml_node& n) {
-  std::string s;
-  AppendText(n, &s);
-  return Collapse(s);
+  std::string out;
+  bool space = false;
+  ForEachText(n, [&](std::string_view s) {
+    CollapseTo(s, &space, &out);
+    return true;
+  });
+  return out;
+}
+
+// Text(n) == want, for a collapsed "want", without building Text(n): stops
+// at the first byte that differs.
+bool TextEquals(const pugi::xml_node& n, std::string_view want) {
+  size_t at = 0;
+  bool started = false, space = false, equal = true;
+  ForEachText(n, [&](std::string_view s) {
+    for (char c : s) {
+      if (IsSpace(c)) {
+        space = started;
+        continue;
+      }
+      if (space) {
+        if (at >= want.size() || want[at] != ' ') return equal = false;
+        ++at;
+        space = false;
+      }
+      if (at >= want.size() || want[at] != c) return equal = false;
+      ++at;
+      started = true;
+    }
+    return true;
+  });
+  return equal && at == want.size();
+}
+
+// Whether "n" has a text child of its own that is not all whitespace.
+bool HasOwnText(const pugi::xml_node& n) {
+  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_pcdata) continue;
+    for (const char* p = c.value(); *p; ++p) {
+      if (!IsSpace(*p)) return true;
+    }
+  }
+  return false;
 }
 
 bool HasWord(std::string_view list, std::string_view word) {
@@ -59,30 +128,8 @@ bool HasWord(std::string_view list, std::string_view word) {
   return false;
 }
 
-bool Inside(pugi::xml_node n, std::initializer_list<const char*> names) {
-  for (n = n.parent(); n; n = n.parent()) {
-    for (const char* name : names) {
-      if (std::string_view(n.name()) == name) return true;
-    }
-  }
-  return false;
-}
-
 std::string Rule(const char* rule, const std::string& what) {
   return std::string("rule \"") + rule + "\": " + what;
-}
-
-// Elements in document order, without recursion.
-std::vector<pugi::xml_node> Elements(const pugi::xml_document& doc) {
-  struct Walker : pugi::xml_tree_walker {
-    std::vector<pugi::xml_node> out;
-    bool for_each(pugi::xml_node& n) override {
-      if (n.type() == pugi::node_element) out.push_back(n);
-      return true;
-    }
-  } walker;
-  const_cast<pugi::xml_document&>(doc).traverse(walker);
-  return walker.out;
 }
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
@@ -95,18 +142,169 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   return true;
 }
 
-bool IsPrivacyHref(const std::string& href, const std::string& base_url) {
-  return href == "/privacy-policy/" || href == "../privacy-policy/" ||
-         href == "privacy-policy/" || href == base_url + "/privacy-policy/";
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
 }
 
-std::string CheckFooter(const pugi::xml_document& doc, const Site& site,
-                        int year) {
-  pugi::xml_node footer = doc.select_node("//footer").node();
+bool IsPrivacyHref(std::string_view href, std::string_view base_url) {
+  constexpr std::string_view kPath = "/privacy-policy/";
+  return href == kPath || href == "../privacy-policy/" ||
+         href == "privacy-policy/" ||
+         (href.size() == base_url.size() + kPath.size() &&
+          StartsWith(href, base_url) &&
+          href.substr(base_url.size()) == kPath);
+}
+
+// The element names the rules look at.
+enum class Tag { kOther, kA, kArticle, kFooter, kH1, kHeader, kImg };
+
+// Equal to std::strcmp(s, lit) == 0, inline: names are short, and this runs
+// for every element.
+bool Is(const char* s, const char* lit) {
+  while (*lit && *s == *lit) ++s, ++lit;
+  return *s == *lit;
+}
+
+Tag TagOf(const pugi::xml_node& n) {
+  const char* name = n.name();
+  switch (name[0]) {
+    case 'a':
+      return name[1] == '\0'        ? Tag::kA
+             : Is(name, "article") ? Tag::kArticle
+                                   : Tag::kOther;
+    case 'f':
+      return Is(name, "footer") ? Tag::kFooter : Tag::kOther;
+    case 'h':
+      return Is(name, "h1")       ? Tag::kH1
+             : Is(name, "header") ? Tag::kHeader
+                                  : Tag::kOther;
+    case 'i':
+      return Is(name, "img") ? Tag::kImg : Tag::kOther;
+    default:
+      return Tag::kOther;
+  }
+}
+
+// What one walk over the elements of a page finds. Element positions are
+// indexes in document order.
+struct Scan {
+  // Inputs: the topic page's texts (collapsed), or nullptr for the other
+  // pages, which need only the first <h1> and <footer>.
+  const PageSettings* topic = nullptr;
+  std::string disclosure_text;
+  std::string closing_text;
+  std::string_view base_url;
+
+  pugi::xml_node h1;
+  pugi::xml_node footer;
+  int disclosure = -1, first_link = -1, last_link = -1, closing = -1,
+      image = -1, article = -1;
+  // The first link that leaves the site without rel="sponsored" (outside
+  // <article>, <header> and <footer>); empty when there is none.
+  pugi::xml_node unsponsored;
+  // The hrefs of the sponsored links, pointing into the document.
+  std::vector<std::string_view> hrefs;
+};
+
+// Rules on one element, "i" its position, "shielded" whether an ancestor
+// is an <article>, <header> or <footer>, "after_article" whether it follows
+// the first <article> and all that <article> holds.
+void VisitTopic(const pugi::xml_node& n, Tag tag, int i, bool shielded,
+                bool after_article, Scan* s) {
+  // Only elements with text of their own can be the disclosure or the
+  // closing line; skipping the rest keeps this linear.
+  const bool want_disclosure = s->disclosure < 0 && !s->disclosure_text.empty();
+  const bool want_closing =
+      after_article && s->closing < 0 && !s->closing_text.empty();
+  if ((want_disclosure || want_closing) && HasOwnText(n)) {
+    if (want_disclosure && TextEquals(n, s->disclosure_text)) {
+      s->disclosure = i;
+    }
+    if (want_closing && TextEquals(n, s->closing_text)) s->closing = i;
+  }
+  if (s->article < 0 && tag == Tag::kArticle) s->article = i;
+  if (tag == Tag::kA && !shielded) {
+    if (pugi::xml_attribute href_attr = n.attribute("href")) {
+      std::string_view href = href_attr.value();
+      bool sponsored = HasWord(n.attribute("rel").value(), "sponsored");
+      bool external = (StartsWithNoCase(href, "http://") ||
+                       StartsWithNoCase(href, "https://")) &&
+                      !(StartsWith(href, s->base_url) &&
+                        href.size() > s->base_url.size() &&
+                        href[s->base_url.size()] == '/') &&
+                      href != s->base_url;
+      if (external || sponsored) {
+        if (!sponsored) {
+          if (!s->unsponsored) s->unsponsored = n;
+        } else {
+          if (s->first_link < 0) s->first_link = i;
+          s->last_link = i;
+          s->hrefs.push_back(href);
+        }
+      }
+    }
+  }
+  if (s->closing >= 0 && s->image < 0 && tag == Tag::kImg &&
+      *n.attribute("alt").value() != '\0') {
+    s->image = i;
+  }
+}
+
+// Links below these elements are the owner's own.
+bool Shields(Tag tag) {
+  return tag == Tag::kArticle || tag == Tag::kHeader || tag == Tag::kFooter;
+}
+
+// Walks every element of "doc" once, in document order, without recursion.
+void ScanPage(const pugi::xml_document& doc, Scan* s) {
+  int i = -1;
+  int shields = 0;  // Open elements that shield links (see Shields).
+  pugi::xml_node article;
+  bool after_article = false;
+  pugi::xml_node n = doc.first_child();
+  while (n) {
+    const bool element = n.type() == pugi::node_element;
+    Tag tag = Tag::kOther;
+    if (element) {
+      ++i;
+      tag = TagOf(n);
+      if (tag == Tag::kH1 && !s->h1) s->h1 = n;
+      if (tag == Tag::kFooter && !s->footer) s->footer = n;
+      if (s->topic) {
+        VisitTopic(n, tag, i, shields > 0, after_article, s);
+        if (s->article == i) article = n;
+      }
+    }
+    pugi::xml_node child = element ? n.first_child() : pugi::xml_node();
+    if (child) {
+      shields += Shields(tag);
+      n = child;
+      continue;
+    }
+    // Leave "n" and each ancestor that has no next sibling.
+    for (;;) {
+      if (n == article) after_article = true;
+      if (pugi::xml_node next = n.next_sibling()) {
+        n = next;
+        break;
+      }
+      n = n.parent();
+      if (!n || n == doc) {
+        n = pugi::xml_node();
+        break;
+      }
+      shields -= Shields(TagOf(n));
+    }
+  }
+}
+
+std::string CheckFooter(const Scan& scan, const Site& site, int year) {
+  pugi::xml_node footer = scan.footer;
   if (!footer) return Rule("footer", "the page has no <footer>");
   std::string text = Text(footer);
   const SiteInfo& s = site.info;
-  std::string copyright = "© " + std::to_string(year) + " " + Collapse(s.company);
+  std::string copyright =
+      "© " + std::to_string(year) + " " + Collapse(s.company);
   if (text.find(copyright) == std::string::npos) {
     return Rule("footer", "the footer lacks \"" + copyright + "\"");
   }
@@ -114,11 +312,25 @@ std::string CheckFooter(const pugi::xml_document& doc, const Site& site,
     return Rule("footer", "the footer lacks the address \"" + s.address + "\"");
   }
   bool mailto = false, privacy = false;
-  for (const pugi::xpath_node& a : footer.select_nodes(".//a[@href]")) {
-    std::string href = a.node().attribute("href").value();
-    mailto |= href == "mailto:" + s.email && Text(a.node()) == s.email;
-    privacy |= IsPrivacyHref(href, s.base_url) &&
-               Text(a.node()) == "Privacy Policy";
+  std::string mailto_href = "mailto:" + s.email;
+  // Every <a href> below the footer.
+  pugi::xml_node n = footer.first_child();
+  while (n) {
+    if (n.type() == pugi::node_element && TagOf(n) == Tag::kA) {
+      if (pugi::xml_attribute href_attr = n.attribute("href")) {
+        std::string_view href = href_attr.value();
+        mailto |= href == mailto_href && Text(n) == s.email;
+        privacy |= IsPrivacyHref(href, s.base_url) &&
+                   Text(n) == "Privacy Policy";
+      }
+    }
+    if (n.type() == pugi::node_element && n.first_child()) {
+      n = n.first_child();
+      continue;
+    }
+    while (n && !n.next_sibling() && n != footer) n = n.parent();
+    if (!n || n == footer) break;
+    n = n.next_sibling();
   }
   if (!mailto) {
     return Rule("footer", "the footer lacks a mailto: link showing " +
@@ -131,118 +343,55 @@ std::string CheckFooter(const pugi::xml_document& doc, const Site& site,
   return "";
 }
 
-std::string CheckTopic(const pugi::xml_document& doc, const Site& site,
-                       const Page& page, const std::vector<Link>* links) {
+std::string CheckTopic(const Scan& scan, const Page& page,
+                       const std::vector<Link>* links) {
   const PageSettings& ps = page.settings;
-  std::vector<pugi::xml_node> els = Elements(doc);
-  // Index one past the last element inside els[i]: its descendants follow
-  // it in document order.
-  auto end_of = [&](int i) -> int {
-    struct Counter : pugi::xml_tree_walker {
-      int elements = 0;
-      bool for_each(pugi::xml_node& n) override {
-        elements += n.type() == pugi::node_element;
-        return true;
-      }
-    } counter;
-    els[i].traverse(counter);
-    return i + 1 + counter.elements;
-  };
-
   std::string heading = Collapse(ps.heading_prefix.empty()
                                      ? page.topic
                                      : ps.heading_prefix + " " + page.topic);
-  pugi::xml_node h1 = doc.select_node("//h1").node();
-  if (!h1 || Text(h1) != heading) {
+  if (!scan.h1 || !TextEquals(scan.h1, heading)) {
     return Rule("heading", "the first <h1> must read \"" + heading + "\"" +
-                               (h1 ? ", found \"" + Text(h1) + "\"" : ""));
+                               (scan.h1 ? ", found \"" + Text(scan.h1) + "\""
+                                        : ""));
   }
-
-  int disclosure = -1, first_link = -1, last_link = -1, closing = -1,
-      image = -1;
-  int article = -1, article_end = -1;
-  std::string disclosure_text = Collapse(ps.disclosure);
-  std::string closing_text = Collapse(ps.closing_line);
-  std::vector<std::string> hrefs;
-  for (int i = 0; i < static_cast<int>(els.size()); ++i) {
-    const pugi::xml_node& n = els[i];
-    std::string_view name = n.name();
-    // Only elements with text of their own can be the disclosure or the
-    // closing line; skipping the rest keeps this linear.
-    bool has_text = false;
-    for (pugi::xml_node c = n.first_child(); c && !has_text;
-         c = c.next_sibling()) {
-      has_text = c.type() == pugi::node_pcdata &&
-                 std::string_view(c.value()).find_first_not_of(" \t\r\n") !=
-                     std::string_view::npos;
-    }
-    std::string text = has_text ? Text(n) : std::string();
-    if (disclosure < 0 && !disclosure_text.empty() && has_text &&
-        text == disclosure_text) {
-      disclosure = i;
-    }
-    if (name == "article" && article < 0) {
-      article = i;
-      article_end = end_of(i);
-    }
-    if (name == "a" && n.attribute("href")) {
-      std::string href = n.attribute("href").value();
-      bool sponsored = HasWord(n.attribute("rel").value(), "sponsored");
-      bool external = (StartsWithNoCase(href, "http://") ||
-                       StartsWithNoCase(href, "https://")) &&
-                      href.rfind(site.info.base_url + "/", 0) != 0 &&
-                      href != site.info.base_url;
-      if ((external || sponsored) &&
-          !Inside(n, {"article", "header", "footer"})) {
-        if (!sponsored) {
-          return Rule("sponsored-rel",
-                      "the link to " + href + " lacks rel=\"sponsored\"");
-        }
-        if (first_link < 0) first_link = i;
-        last_link = i;
-        hrefs.push_back(href);
-      }
-    }
-    if (article >= 0 && i >= article_end && closing < 0 &&
-        !closing_text.empty() && has_text && text == closing_text) {
-      closing = i;
-    }
-    if (closing >= 0 && image < 0 && name == "img" && n.attribute("alt") &&
-        std::string_view(n.attribute("alt").value()).size() > 0) {
-      image = i;
-    }
+  if (scan.unsponsored) {
+    return Rule("sponsored-rel",
+                "the link to " +
+                    std::string(scan.unsponsored.attribute("href").value()) +
+                    " lacks rel=\"sponsored\"");
   }
   if (links) {
     for (const Link& link : *links) {
-      if (std::find(hrefs.begin(), hrefs.end(), link.url) == hrefs.end()) {
+      if (std::find(scan.hrefs.begin(), scan.hrefs.end(), link.url) ==
+          scan.hrefs.end()) {
         return Rule("links", "the link to " + link.url +
                                  " was placed but is not on the page with "
                                  "rel=\"sponsored\"");
       }
     }
   }
-  if (!disclosure_text.empty()) {
-    if (disclosure < 0) {
-      return Rule("disclosure", "the disclosure \"" + disclosure_text +
+  if (!scan.disclosure_text.empty()) {
+    if (scan.disclosure < 0) {
+      return Rule("disclosure", "the disclosure \"" + scan.disclosure_text +
                                     "\" is missing");
     }
-    if (first_link >= 0 && disclosure > first_link) {
+    if (scan.first_link >= 0 && scan.disclosure > scan.first_link) {
       return Rule("disclosure", "the disclosure must come before the first "
                                 "sponsored link");
     }
   }
-  if (article < 0) {
+  if (scan.article < 0) {
     return Rule("article", "the article must sit in an <article> element");
   }
-  if (last_link >= 0 && last_link > article) {
+  if (scan.last_link >= 0 && scan.last_link > scan.article) {
     return Rule("links-above-article",
                 "every sponsored link must come before the article");
   }
-  if (!closing_text.empty() && closing < 0) {
-    return Rule("closing-line", "\"" + closing_text +
+  if (!scan.closing_text.empty() && scan.closing < 0) {
+    return Rule("closing-line", "\"" + scan.closing_text +
                                     "\" must follow the article");
   }
-  if (image < 0) {
+  if (scan.image < 0) {
     return Rule("image", "an <img> with alt text (the page image or the "
                          "placeholder) must follow the closing line");
   }
@@ -254,21 +403,37 @@ std::string CheckTopic(const pugi::xml_document& doc, const Site& site,
 std::string CheckPage(std::string_view html, const Site& site, int year,
                       PageKind kind, const Page* page,
                       const std::vector<Link>* links) {
+  // pugixml parses in place; the copy goes to a buffer kept from page to
+  // page (unless the page is unusually large) instead of one pugixml would
+  // allocate for each.
+  constexpr size_t kKeptBuffer = 1 << 20;
+  thread_local std::string kept;
+  std::string large;
+  std::string& buffer = html.size() <= kKeptBuffer ? kept : large;
+  buffer.assign(html);
   pugi::xml_document doc;
-  pugi::xml_parse_result r = doc.load_buffer(
-      html.data(), html.size(), pugi::parse_default, pugi::encoding_utf8);
+  pugi::xml_parse_result r = doc.load_buffer_inplace(
+      buffer.data(), buffer.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!r) {
     return Rule("well-formed", std::string("not well-formed XML at byte ") +
                                    std::to_string(r.offset) + ": " +
                                    r.description());
   }
-  if (kind == PageKind::kTopic && page) {
-    std::string e = CheckTopic(doc, site, *page, links);
+  Scan scan;
+  const bool topic = kind == PageKind::kTopic && page;
+  if (topic) {
+    scan.topic = &page->settings;
+    scan.disclosure_text = Collapse(page->settings.disclosure);
+    scan.closing_text = Collapse(page->settings.closing_line);
+    scan.base_url = site.info.base_url;
+  }
+  ScanPage(doc, &scan);
+  if (topic) {
+    std::string e = CheckTopic(scan, *page, links);
     if (!e.empty()) return e;
   }
   if (kind == PageKind::kPrivacy) {
-    pugi::xml_node h1 = doc.select_node("//h1").node();
-    if (!h1 || Text(h1) != "Privacy Policy") {
+    if (!scan.h1 || !TextEquals(scan.h1, "Privacy Policy")) {
       return Rule("privacy", "the privacy page's <h1> must read \"Privacy "
                              "Policy\"");
     }
@@ -280,7 +445,7 @@ std::string CheckPage(std::string_view html, const Site& site, int year,
       }
     }
   }
-  return CheckFooter(doc, site, year);
+  return CheckFooter(scan, site, year);
 }
 
 }  // namespace linkpage

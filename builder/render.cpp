@@ -1,8 +1,11 @@
 #include "render.h"
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
+#include <string_view>
 
 #include <kainjow/mustache.hpp>
 
@@ -110,6 +113,42 @@ bool ExpandPartials(const fs::path& dir, const std::string& file,
   return true;
 }
 
+// kainjow's html_escape, with the same five replacements, but finding them
+// with strcspn (vectorised in glibc) and copying the runs between them at
+// once; kainjow appends byte by byte, into twice the input's size reserved.
+std::string HtmlEscape(const std::string& s) {
+  static constexpr char kSpecial[] = "&<>\"'";
+  const char* const begin = s.c_str();
+  const char* const end = begin + s.size();
+  const char* p = begin + std::strcspn(begin, kSpecial);
+  if (p == end) return s;  // Nothing to escape (the common case): one copy.
+  std::string out;
+  out.reserve(s.size() + s.size() / 4 + 16);
+  const char* last = begin;
+  while (p < end) {
+    out.append(last, p);
+    switch (*p) {
+      case '&': out.append("&amp;"); break;
+      case '<': out.append("&lt;"); break;
+      case '>': out.append("&gt;"); break;
+      case '"': out.append("&quot;"); break;
+      case '\'': out.append("&apos;"); break;
+      default: out.push_back('\0'); break;  // A NUL byte stopped strcspn.
+    }
+    last = ++p;
+    p += std::strcspn(p, kSpecial);
+  }
+  out.append(last, end);
+  return out;
+}
+
+// A parsed template that escapes with HtmlEscape.
+mu::mustache Parse(const std::string& text) {
+  mu::mustache tmpl(text);
+  tmpl.set_custom_escape(HtmlEscape);
+  return tmpl;
+}
+
 bool LoadTemplate(const fs::path& dir, const char* name, mu::mustache* tmpl,
                   std::string* expanded_out, std::string* err) {
   fs::path path = dir / name;
@@ -123,7 +162,7 @@ bool LoadTemplate(const fs::path& dir, const char* name, mu::mustache* tmpl,
     return false;
   }
   *expanded_out = expanded;
-  *tmpl = mu::mustache(expanded);
+  *tmpl = Parse(expanded);
   if (!tmpl->is_valid()) {
     *err = path.string() + ": template error after expanding partials: " +
            tmpl->error_message();
@@ -132,36 +171,81 @@ bool LoadTemplate(const fs::path& dir, const char* name, mu::mustache* tmpl,
   return true;
 }
 
-// Fields every template receives.
-mu::data Common(const Site& site, int year, const std::string& root,
-                const std::string& path, const std::string& title,
-                const std::string& description) {
-  const SiteInfo& s = site.info;
-  mu::data d;
-  d.set("lang", s.language);
-  d.set("site_title", s.title);
-  d.set("base_url", s.base_url);
-  d.set("company", s.company);
-  d.set("address", s.address);
-  d.set("email", s.email);
-  d.set("year", std::to_string(year));
-  d.set("root", root);
-  d.set("canonical", s.base_url + "/" + path);
-  d.set("title", title);
-  d.set("description", description);
-  return d;
+// The string d[key], made a string if it is not one (kainjow's set() would
+// store a deep copy of its argument; operator[] and a move do not).
+//
+// Page data is reused from page to page (see RenderPage), so that a key
+// that holds a string already takes the new value in the capacity it has:
+// kainjow hands out only const references to the strings it owns, but each
+// is a non-const std::string of its own heap allocation, so writing through
+// const_cast is well-defined.
+std::string& Slot(mu::data* d, const std::string& key) {
+  mu::data& slot = (*d)[key];
+  if (!slot.is_string()) slot = mu::data(mu::data::type::string);
+  return const_cast<std::string&>(slot.string_value());
+}
+
+// Sets d[key] to the concatenation of "parts" (which must not point into
+// "*d").
+void Put(mu::data* d, const std::string& key,
+         std::initializer_list<std::string_view> parts) {
+  std::string& value = Slot(d, key);
+  value.clear();
+  for (std::string_view part : parts) value.append(part);
+}
+
+void Put(mu::data* d, const std::string& key, std::string_view value) {
+  Slot(d, key).assign(value);
+}
+
+// d[key] as a list, made an empty list if it is not one. Owned by d[key] and
+// not const: see Slot().
+mu::list& ListSlot(mu::data* d, const std::string& key) {
+  mu::data& slot = (*d)[key];
+  if (!slot.is_list()) slot = mu::data(mu::data::type::list);
+  return const_cast<mu::list&>(slot.list_value());
 }
 
 // Sets "key" to "value", or to false when the value is empty, so that a
 // {{#key}} section is skipped for it (kainjow treats "" as true; leaving the
 // key out would let the lookup find a key of the same name further out).
-void SetOptional(mu::data* d, const std::string& key,
-                 const std::string& value) {
-  if (value.empty()) {
-    d->set(key, mu::data(false));
-  } else {
-    d->set(key, value);
+void PutOptional(mu::data* d, const std::string& key, std::string_view value) {
+  if (!value.empty()) {
+    Put(d, key, value);
+  } else if (mu::data& slot = (*d)[key]; !slot.is_false()) {
+    slot = mu::data(false);
   }
+}
+
+// Fields every template receives. "path" is the page's URL path below the
+// site root, in parts.
+void Common(const Site& site, int year, std::string_view root,
+            std::initializer_list<std::string_view> path,
+            std::initializer_list<std::string_view> title,
+            std::string_view description, mu::data* d) {
+  const SiteInfo& s = site.info;
+  Put(d, "lang", s.language);
+  Put(d, "site_title", s.title);
+  Put(d, "base_url", s.base_url);
+  Put(d, "company", s.company);
+  Put(d, "address", s.address);
+  Put(d, "email", s.email);
+  Put(d, "year", std::to_string(year));
+  Put(d, "root", root);
+  std::string& canonical = Slot(d, "canonical");
+  canonical.assign(s.base_url).append("/");
+  for (std::string_view part : path) canonical.append(part);
+  Put(d, "title", title);
+  Put(d, "description", description);
+}
+
+// Renders "tmpl" into one string, without kainjow's std::ostringstream
+// and the copy of its contents.
+std::string Render(mu::mustache& tmpl, const mu::data& d, size_t expect) {
+  std::string out;
+  out.reserve(expect);
+  tmpl.render(d, [&out](const std::string& s) { out.append(s); });
+  return out;
 }
 
 // The first words of the article, for <meta name="description">. Only the
@@ -258,71 +342,90 @@ void Renderer::LoadFrom(const Renderer& other) {
   page_source_ = other.page_source_;
   index_source_ = other.index_source_;
   privacy_source_ = other.privacy_source_;
-  t_->page = mu::mustache(page_source_);
-  t_->index = mu::mustache(index_source_);
-  t_->privacy = mu::mustache(privacy_source_);
+  t_->page = Parse(page_source_);
+  t_->index = Parse(index_source_);
+  t_->privacy = Parse(privacy_source_);
 }
 
 std::string Renderer::RenderPage(const Site& site, int year, const Page& page,
                                  const std::vector<Link>& links,
                                  const std::string& article_html) const {
-  std::string description = MetaDescription(article_html);
-  mu::data d = Common(site, year, "../", page.slug + "/",
-                      page.topic + " | " + site.info.title, description);
-  d.set("slug", page.slug);
-  d.set("topic", page.topic);
-  d.set("heading", Heading(page));
-  d.set("disclosure", page.settings.disclosure);
-  d.set("closing_line", page.settings.closing_line);
-  d.set("article", article_html);
-  mu::data list{mu::data::type::list};
-  for (const Link& link : links) {
-    mu::data l;
-    l.set("title", link.title);
-    l.set("url", link.url);
-    SetOptional(&l, "description", link.description);
-    l.set("display_host", link.display_host);
-    SetOptional(&l, "price", FormatPrice(link.price, link.currency));
-    SetOptional(&l, "advertiser", link.advertiser);
-    SetOptional(&l, "image", link.image);
-    l.set("feed", link.feed);
-    list.push_back(l);
+  // The page data of this thread's previous page, overwritten key by key:
+  // every page sets the same keys, and a kainjow data tree built anew costs
+  // several hundred allocations (each value, map and map node has its own).
+  thread_local mu::data d;
+  Common(site, year, "../", {page.slug, "/"},
+         {page.topic, " | ", site.info.title}, MetaDescription(article_html),
+         &d);
+  Put(&d, "slug", page.slug);
+  Put(&d, "topic", page.topic);
+  if (page.settings.heading_prefix.empty()) {
+    Put(&d, "heading", page.topic);
+  } else {
+    Put(&d, "heading", {page.settings.heading_prefix, " ", page.topic});
   }
-  d.set("links", list);
-  d.set("has_links", links.empty() ? mu::data(false) : mu::data(true));
+  Put(&d, "disclosure", page.settings.disclosure);
+  Put(&d, "closing_line", page.settings.closing_line);
+  Put(&d, "article", article_html);
+  mu::list& list = ListSlot(&d, "links");
+  list.resize(links.size());
+  for (size_t i = 0; i < links.size(); ++i) {
+    const Link& link = links[i];
+    mu::data* l = &list[i];
+    Put(l, "title", link.title);
+    Put(l, "url", link.url);
+    PutOptional(l, "description", link.description);
+    Put(l, "display_host", link.display_host);
+    PutOptional(l, "price", FormatPrice(link.price, link.currency));
+    PutOptional(l, "advertiser", link.advertiser);
+    PutOptional(l, "image", link.image);
+    Put(l, "feed", link.feed);
+  }
+  d["has_links"] = mu::data(!links.empty());
+  // No image: false, which a lookup treats as the key left out (the root
+  // has no context further out).
+  mu::data& img = d["image"];
   if (page.image) {
-    mu::data img;
-    img.set("src", page.image->src);
-    img.set("alt", page.image->alt);
-    d.set("image", img);
+    if (!img.is_object()) img = mu::data();
+    Put(&img, "src", page.image->src);
+    Put(&img, "alt", page.image->alt);
+  } else if (!img.is_false()) {
+    img = mu::data(false);
   }
-  return t_->page.render(d);
+  return Render(t_->page, d,
+                page_source_.size() + article_html.size() + 4096);
 }
 
 std::string Renderer::RenderIndex(const Site& site, int year) const {
-  mu::data d = Common(site, year, "", "", site.info.title,
-                      site.info.title + ": " +
-                          std::to_string(site.pages.size()) + " topics");
-  mu::data list{mu::data::type::list};
-  for (const Page& page : site.pages) {
-    mu::data p;
-    p.set("slug", page.slug);
-    p.set("topic", page.topic);
-    p.set("heading", Heading(page));
-    p.set("href", page.slug + "/");
-    list.push_back(p);
+  mu::data d;
+  Common(site, year, "", {}, {site.info.title},
+         site.info.title + ": " + std::to_string(site.pages.size()) +
+             " topics",
+         &d);
+  // Built in place: a copy of the list would double its memory for a
+  // moment, for every page of the site.
+  mu::list& list = ListSlot(&d, "pages");
+  list.resize(site.pages.size());
+  for (size_t i = 0; i < site.pages.size(); ++i) {
+    const Page& page = site.pages[i];
+    mu::data* p = &list[i];
+    Put(p, "slug", page.slug);
+    Put(p, "topic", page.topic);
+    Put(p, "heading", Heading(page));
+    Put(p, "href", {page.slug, "/"});
   }
-  d.set("pages", list);
-  return t_->index.render(d);
+  return Render(t_->index, d, index_source_.size() + 128 * list.size());
 }
 
 std::string Renderer::RenderPrivacy(const Site& site, int year) const {
-  mu::data d = Common(site, year, "../", "privacy-policy/",
-                      "Privacy Policy | " + site.info.title,
-                      "Privacy Policy of " + site.info.title + ", operated "
-                      "by " + site.info.company + ".");
-  d.set("effective_date", "January 1, " + std::to_string(year));
-  return t_->privacy.render(d);
+  mu::data d;
+  Common(site, year, "../", {"privacy-policy/"},
+         {"Privacy Policy | ", site.info.title},
+         "Privacy Policy of " + site.info.title + ", operated by " +
+             site.info.company + ".",
+         &d);
+  Put(&d, "effective_date", "January 1, " + std::to_string(year));
+  return Render(t_->privacy, d, privacy_source_.size() + 1024);
 }
 
 }  // namespace linkpage

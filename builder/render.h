@@ -43,7 +43,9 @@ class Renderer {
   // one Renderer per thread, all from one reading of the files.
   void LoadFrom(const Renderer& other);
 
-  // "year" is the copyright year printed in the footer.
+  // "year" is the copyright year printed in the footer. The template data is
+  // kept per thread from one call to the next (it is costly to build), so
+  // that calls from several threads, on one Renderer or several, are safe.
   std::string RenderPage(const Site& site, int year, const Page& page,
                          const std::vector<Link>& links,
                          const std::string& article_html) const;

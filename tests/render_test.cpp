@@ -60,6 +60,112 @@ TEST_CASE("render: every variable is HTML-escaped, article raw") {
                        "<h1>Latest Information On Your Search For: massage</h1>"));
 }
 
+TEST_CASE("render: feed text is escaped once, in every field") {
+  TempDir dir;
+  WriteTemplates(dir, "{{#links}}[{{title}}|{{url}}|{{description}}|"
+                      "{{display_host}}|{{price}}|{{advertiser}}|{{image}}|"
+                      "{{feed}}]{{/links}}<t>{{title}}</t><d>{{description}}"
+                      "</d>");
+  Renderer r;
+  std::string err;
+  REQUIRE(r.Load(dir.path(), &err));
+  Site site = TestSite();
+  const std::string hostile = "<b>x</b> \"q\" 'a' & &amp; >";
+  const std::string escaped =
+      "&lt;b&gt;x&lt;/b&gt; &quot;q&quot; &apos;a&apos; &amp; &amp;amp; &gt;";
+  Link link;
+  link.title = hostile;
+  link.url = "https://a.example/?" + hostile;
+  link.description = hostile;
+  link.display_host = hostile;
+  link.price = "1<2";
+  link.currency = "X&Y";
+  link.advertiser = hostile;
+  link.image = hostile;
+  link.feed = hostile;
+  site.pages[0].topic = hostile;
+  std::string html =
+      r.RenderPage(site, 2024, site.pages[0], {link}, "<p>raw</p>");
+  CHECK(html == "[" + escaped + "|https://a.example/?" + escaped + "|" +
+                    escaped + "|" + escaped + "|1&lt;2 X&amp;Y|" + escaped +
+                    "|" + escaped + "|" + escaped + "]<t>" + escaped +
+                    " | T &amp; Co</t><d>raw</d>");
+  // A NUL byte does not end the escaping.
+  link.title = std::string("a\0<b>", 5);
+  html = r.RenderPage(site, 2024, site.pages[0], {link}, "");
+  CHECK_THAT(html, Catch::Contains("[" + std::string("a\0&lt;b&gt;", 11) +
+                                   "|"));
+  // Text without anything to escape, long and short, comes out as it is.
+  link.title = std::string(300, 'a');
+  link.url = "https://b.example/";
+  html = r.RenderPage(site, 2024, site.pages[0], {link}, "");
+  CHECK_THAT(html, Catch::Contains("[" + std::string(300, 'a') +
+                                   "|https://b.example/|"));
+}
+
+// RenderPage reuses the page data of the previous page: nothing of one page
+// may show on the next.
+TEST_CASE("render: nothing of one page leaks into the next") {
+  TempDir dir;
+  WriteTemplates(dir,
+                 "{{heading}};{{#image}}<img src=\"{{root}}{{src}}\" "
+                 "alt=\"{{alt}}\"/>{{/image}}{{^image}}no image{{/image}};"
+                 "{{#has_links}}{{#links}}<a href=\"{{url}}\">{{title}}</a>"
+                 "{{#description}}<p>{{description}}</p>{{/description}}"
+                 "{{#price}}<s>{{price}}</s>{{/price}}"
+                 "{{#image}}<i>{{image}}</i>{{/image}}{{/links}}{{/has_links}}"
+                 "{{^has_links}}none{{/has_links}};{{{article}}};"
+                 "{{description}};{{canonical}}");
+  Renderer r;
+  std::string err;
+  REQUIRE(r.Load(dir.path(), &err));
+  Site site = TestSite();
+  Page a = site.pages[0];
+  a.image = Image{"img/a.png", "An A"};
+  Page b = site.pages[0];
+  b.slug = "two";
+  b.topic = "other";
+  b.settings.heading_prefix = "";
+  std::vector<Link> links(3);
+  for (int i = 0; i < 3; ++i) {
+    links[i].title = "T" + std::to_string(i);
+    links[i].url = "https://x.example/" + std::to_string(i);
+    links[i].description = "D" + std::to_string(i);
+    links[i].price = "1" + std::to_string(i);
+    links[i].currency = "USD";
+    links[i].image = "https://img.example/" + std::to_string(i);
+  }
+  const std::string page_a =
+      "Latest Information On Your Search For: massage;"
+      "<img src=\"../img/a.png\" alt=\"An A\"/>;"
+      "<a href=\"https://x.example/0\">T0</a><p>D0</p><s>$10</s>"
+      "<i>https://img.example/0</i>"
+      "<a href=\"https://x.example/1\">T1</a><p>D1</p><s>$11</s>"
+      "<i>https://img.example/1</i>"
+      "<a href=\"https://x.example/2\">T2</a><p>D2</p><s>$12</s>"
+      "<i>https://img.example/2</i>;"
+      "<p>First paragraph.</p>;First paragraph.;"
+      "https://www.example.com/one/";
+  CHECK(r.RenderPage(site, 2024, a, links, "<p>First paragraph.</p>") ==
+        page_a);
+  std::vector<Link> fewer = {links[1]};
+  fewer[0].description = "";
+  fewer[0].price = "";
+  fewer[0].image = "";
+  const std::string page_b =
+      "other;no image;<a href=\"https://x.example/1\">T1</a>;<p>B</p>;B;"
+      "https://www.example.com/two/";
+  CHECK(r.RenderPage(site, 2024, b, fewer, "<p>B</p>") == page_b);
+  CHECK(r.RenderPage(site, 2024, b, {}, "") ==
+        "other;no image;none;;;https://www.example.com/two/");
+  CHECK(r.RenderPage(site, 2024, a, links, "<p>First paragraph.</p>") ==
+        page_a);
+  // Another Renderer on this thread starts from the same reused data.
+  Renderer r2;
+  r2.LoadFrom(r);
+  CHECK(r2.RenderPage(site, 2024, b, fewer, "<p>B</p>") == page_b);
+}
+
 TEST_CASE("render: template syntax errors name the template and line") {
   TempDir dir;
   WriteTemplates(dir, "<h1>\n{{heading}}\n{{#links}}\n<p>\n");
