@@ -278,7 +278,9 @@ TEST_CASE("match: Pick agrees with a plain scoring of every link") {
   LinkIndex index(links, pages);
   for (const Page& page : pages) {
     std::vector<std::string> want = ReferencePick(links, page);
-    std::vector<std::string> got = Titles(index.Pick(page, {}));
+    std::vector<Link> picked = index.Pick(page, {});
+    CHECK(index.PickCount(page) == picked.size());
+    std::vector<std::string> got = Titles(picked);
     got.resize(std::min(got.size(), want.size()));
     INFO("page " << page.slug << " topic \"" << page.topic << "\"");
     CHECK(got == want);
