@@ -362,10 +362,10 @@ def make_floor_pack(out_dir, pack):
 
 # --- stage benchmarks ---------------------------------------------------------
 
-def stage_bench(binary, site):
+def stage_bench(binary, site, *extra):
     """Runs a stage benchmark (bench/parse_bench.cpp, bench/render_bench.cpp)
     with --json; returns its JSON lines."""
-    out = subprocess.run([binary, site, "--json"], check=True,
+    out = subprocess.run([binary, site, "--json"] + list(extra), check=True,
                          stdout=subprocess.PIPE, text=True).stdout
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
@@ -500,7 +500,9 @@ def main():
     # the stage benchmarks time the library calls on the same site.
     if a.parse_bench:
         parse = {}
-        for row in stage_bench(a.parse_bench, site):
+        # --cpu: thread CPU time, which other work on the machine inflates
+        # much less than wall time.
+        for row in stage_bench(a.parse_bench, site, "--cpu"):
             p = parse.setdefault(row["format"], {"bytes": 0, "items": 0, "seconds": 0.0})
             p["bytes"] += row["bytes"]
             p["items"] += row["items"]

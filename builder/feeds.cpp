@@ -24,7 +24,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
+#include <forward_list>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -115,22 +117,52 @@ std::string FeedPrefix(const FeedConfig& feed) {
 // ---------------------------------------------------------------------------
 // Items as read from a document, before cleaning. Candidates are in order of
 // preference.
+//
+// Values are views: of the parsed document (pugixml's strings, the JSON
+// DOM's, the CSV bytes) where the value is there as one piece, else of
+// storage the RawItem owns. Copying every field out of the document was
+// most of the cost of reading a feed.
 
 struct Text {
-  std::string text;
+  std::string_view text;
   bool html = false;
 };
 
+// One RawItem serves every item of a feed: Clear() keeps the vectors'
+// memory for the next.
 struct RawItem {
   std::vector<Text> titles;
-  std::vector<std::string> urls;  // The first non-empty one is used.
+  std::vector<std::string_view> urls;  // The first non-empty one is used.
   std::vector<Text> descriptions;
-  std::vector<std::string> images;  // The first placeable one is used.
-  std::string display_host;
-  std::string price;
-  std::string currency;
-  std::string advertiser;
-  std::vector<std::string> categories;
+  std::vector<std::string_view> images;  // The first placeable one is used.
+  std::string_view display_host;
+  std::string_view price;
+  std::string_view currency;
+  std::string_view advertiser;
+  std::vector<std::string_view> categories;
+
+  RawItem() = default;
+  RawItem(const RawItem&) = delete;
+  RawItem& operator=(const RawItem&) = delete;
+
+  // Keeps "s" until Clear() and returns a view of it.
+  std::string_view Own(std::string s) {
+    owned_.push_front(std::move(s));
+    return owned_.front();
+  }
+
+  void Clear() {
+    titles.clear();
+    urls.clear();
+    descriptions.clear();
+    images.clear();
+    display_host = price = currency = advertiser = {};
+    categories.clear();
+    owned_.clear();
+  }
+
+ private:
+  std::forward_list<std::string> owned_;  // Never moves its strings.
 };
 
 // Cleans raw items into Links and keeps the counts.
@@ -145,9 +177,9 @@ class ItemSink {
   bool Count() { return ++stats_->items <= kMaxItemsPerFeed; }
 
   void Add(const RawItem& raw) {
-    std::string url;
-    for (const std::string& candidate : raw.urls) {
-      url = Trim(candidate);
+    std::string_view url;
+    for (std::string_view candidate : raw.urls) {
+      url = TrimView(candidate);
       if (!url.empty()) break;
     }
     if (!IsPlaceableUrl(url)) {
@@ -159,17 +191,20 @@ class ItemSink {
       ++stats_->dropped_untitled;
       return;
     }
-    Link link;
+    Link& link = links_->emplace_back();
     link.feed = feed_.name;
     link.title = std::move(title);
-    link.url = std::move(url);
+    link.url = std::string(url);
     link.description = FirstClean(raw.descriptions, kMaxDescriptionBytes);
-    std::string host = ToLower(CleanText(raw.display_host, 253));
-    link.display_host = host.empty() ? DisplayHost(link.url) : host;
-    for (const std::string& candidate : raw.images) {
-      std::string image = Trim(candidate);
+    std::string host = CleanText(raw.display_host, 253);
+    for (char& c : host) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    link.display_host = host.empty() ? DisplayHost(link.url) : std::move(host);
+    for (std::string_view candidate : raw.images) {
+      std::string_view image = TrimView(candidate);
       if (IsPlaceableUrl(image)) {
-        link.image = std::move(image);
+        link.image = std::string(image);
         break;
       }
     }
@@ -177,15 +212,15 @@ class ItemSink {
     link.currency = CleanText(raw.currency, kMaxShortFieldBytes);
     if (link.currency.empty()) SplitPrice(&link.price, &link.currency);
     link.advertiser = CleanText(raw.advertiser, kMaxShortFieldBytes);
-    std::set<std::string> seen;
-    for (const std::string& c : raw.categories) {
+    for (std::string_view c : raw.categories) {
       if (link.categories.size() >= kMaxCategories) break;
       std::string clean = CleanText(c, kMaxCategoryBytes);
-      if (!clean.empty() && seen.insert(clean).second) {
+      if (!clean.empty() &&
+          std::find(link.categories.begin(), link.categories.end(), clean) ==
+              link.categories.end()) {
         link.categories.push_back(std::move(clean));
       }
     }
-    links_->push_back(std::move(link));
   }
 
  private:
@@ -253,57 +288,93 @@ void AppendEscaped(std::string_view s, std::string* out) {
   }
 }
 
+bool IsTextNode(pugi::xml_node node) {
+  const pugi::xml_node_type type = node.type();
+  return type == pugi::node_pcdata || type == pugi::node_cdata;
+}
+
 // The text directly inside "node" (text and CDATA children), for values
-// such as URLs.
-std::string DirectText(pugi::xml_node node) {
-  std::string out;
+// such as URLs: a view of the document when it is one piece, else of
+// storage in "*item".
+std::string_view DirectText(pugi::xml_node node, RawItem* item) {
+  std::string_view first;
+  std::string joined;
+  int pieces = 0;
   for (pugi::xml_node child : node.children()) {
-    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
-      out += child.value();
+    if (!IsTextNode(child)) continue;
+    if (++pieces == 1) {
+      first = child.value();
+    } else {
+      if (pieces == 2) joined = first;
+      joined += child.value();
     }
   }
-  return out;
+  return pieces <= 1 ? first : item->Own(std::move(joined));
 }
 
 // The content of a field element. If it holds elements, its content is
 // serialised back to markup and marked as HTML.
-Text FieldText(pugi::xml_node node, bool html) {
+Text FieldText(pugi::xml_node node, bool html, RawItem* item) {
   Text t;
   t.html = html;
-  bool has_elements = false;
-  for (pugi::xml_node child : node.children()) {
-    if (child.type() == pugi::node_element) has_elements = true;
+  // DirectText, unless an element turns up.
+  std::string_view first;
+  std::string joined;
+  int pieces = 0;
+  for (pugi::xml_node child = node.first_child(); child;
+       child = child.next_sibling()) {
+    const pugi::xml_node_type type = child.type();
+    if (type == pugi::node_element) {
+      pieces = -1;
+      break;
+    }
+    if (type != pugi::node_pcdata && type != pugi::node_cdata) continue;
+    if (++pieces == 1) {
+      first = child.value();
+    } else {
+      if (pieces == 2) joined = first;
+      joined += child.value();
+    }
   }
-  if (!has_elements) {
-    t.text = DirectText(node);
+  if (pieces >= 0) {
+    t.text = pieces <= 1 ? first : item->Own(std::move(joined));
     return t;
   }
   StringWriter writer;
   for (pugi::xml_node child : node.children()) {
-    if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
+    if (IsTextNode(child)) {
       AppendEscaped(child.value(), &writer.out);
     } else if (child.type() == pugi::node_element) {
       child.print(writer, "", pugi::format_raw);
     }
   }
-  if (!html) {
-    // The printed markup escapes text, so decoding once more is right.
-    t.html = true;
-  }
-  t.text = std::move(writer.out);
+  // The printed markup escapes text, so decoding once more is right.
+  t.html = true;
+  t.text = item->Own(std::move(writer.out));
   return t;
 }
 
+// ASCII case-insensitive comparison with a lower-case "lower".
+bool EqualsNoCase(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t k = 0; k < s.size(); ++k) {
+    char c = s[k];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[k]) return false;
+  }
+  return true;
+}
+
 // An Atom text construct (title, summary, content).
-bool AtomText(pugi::xml_node node, Text* out) {
-  std::string type = ToLower(Trim(node.attribute("type").value()));
+bool AtomText(pugi::xml_node node, RawItem* item, Text* out) {
+  std::string_view type = TrimView(node.attribute("type").value());
   if (!node.attribute("src").empty()) return false;  // Out-of-line content.
-  if (type.empty() || type == "text") {
-    *out = FieldText(node, false);
-  } else if (type == "html") {
-    *out = FieldText(node, true);
-  } else if (type == "xhtml") {
-    *out = FieldText(node, true);
+  if (type.empty() || EqualsNoCase(type, "text")) {
+    *out = FieldText(node, false, item);
+  } else if (EqualsNoCase(type, "html")) {
+    *out = FieldText(node, true, item);
+  } else if (EqualsNoCase(type, "xhtml")) {
+    *out = FieldText(node, true, item);
     out->html = true;
   } else {
     return false;  // Some other media type: not text.
@@ -319,6 +390,11 @@ bool AtomText(pugi::xml_node node, Text* out) {
 // "keep_unknown", where they keep their names unless they would collide
 // with a mapped prefix. Undeclared prefixes are kept as written: sloppy
 // feeds often use "g:" without declaring it.
+//
+// The same walk refuses documents nested deeper than kMaxXmlDepth: pugixml
+// parses and walks without recursion, but no feed nests that deep, and
+// later readers (XPath from the mapping, serialising mixed content) need
+// not be trusted with it.
 class NamespaceRenamer : public pugi::xml_tree_walker {
  public:
   NamespaceRenamer(const std::map<std::string, std::string>& uri_to_prefix,
@@ -327,63 +403,103 @@ class NamespaceRenamer : public pugi::xml_tree_walker {
     for (const auto& [uri, prefix] : uri_to_prefix_) prefixes_.insert(prefix);
   }
 
+  bool too_deep() const { return too_deep_; }
+
   bool for_each(pugi::xml_node& node) override {
     if (node.type() != pugi::node_element) return true;
     const int d = depth();
+    if (d >= kMaxXmlDepth) {
+      too_deep_ = true;
+      return false;
+    }
     while (!scope_.empty() && scope_.back().first >= d) {
       bindings_[scope_.back().second].pop_back();
       scope_.pop_back();
+      cache_.clear();
     }
-    for (pugi::xml_attribute a : node.attributes()) {
+    bool prefixed_attributes = false;
+    for (pugi::xml_attribute a = node.first_attribute(); a;
+         a = a.next_attribute()) {
       std::string_view name = a.name();
       if (name == "xmlns" || StartsWith(name, "xmlns:")) {
         std::string prefix(name.size() > 5 ? name.substr(6) : "");
         bindings_[prefix].push_back(a.value());
         scope_.emplace_back(d, std::move(prefix));
+        cache_.clear();
+      } else if (name.find(':') != std::string_view::npos) {
+        prefixed_attributes = true;
       }
     }
-    std::string renamed;
-    if (Rename(node.name(), true, &renamed)) node.set_name(renamed.c_str());
+    if (scope_.empty()) return true;  // No namespace declared: no renaming.
+    if (Rename(node.name(), true)) node.set_name(renamed_.c_str());
+    if (!prefixed_attributes) return true;
     for (pugi::xml_attribute a : node.attributes()) {
       std::string_view name = a.name();
       if (name == "xmlns" || StartsWith(name, "xmlns:") ||
           name.find(':') == std::string_view::npos) {
         continue;  // Unprefixed attributes are in no namespace.
       }
-      if (Rename(name, false, &renamed)) a.set_name(renamed.c_str());
+      if (Rename(name, false)) a.set_name(renamed_.c_str());
     }
     return true;
   }
 
  private:
+  // What names with one prefix become while the bindings stay as they are.
+  struct Decision {
+    std::string prefix;
+    bool is_element;
+    bool rename;              // False: keep the name.
+    std::string new_prefix;   // With its ':', or "" for none.
+  };
+
   const std::string* Lookup(std::string_view prefix) const {
     auto it = bindings_.find(std::string(prefix));
     if (it == bindings_.end() || it->second.empty()) return nullptr;
     return &it->second.back();
   }
 
-  bool Rename(std::string_view qname, bool is_element, std::string* out) {
+  const Decision& Decide(std::string_view prefix, bool is_element) {
+    for (const Decision& d : cache_) {
+      if (d.is_element == is_element && d.prefix == prefix) return d;
+    }
+    if (cache_.size() >= kMaxCached) cache_.clear();
+    Decision& d = cache_.emplace_back();
+    d.prefix = prefix;
+    d.is_element = is_element;
+    d.rename = false;
+    if (prefix.empty() && !is_element) return d;
+    const std::string* uri = Lookup(prefix);
+    if (!uri || uri->empty()) return d;  // Undeclared or no namespace.
+    auto it = uri_to_prefix_.find(*uri);
+    d.rename = true;
+    if (it != uri_to_prefix_.end()) {
+      d.new_prefix = it->second.empty() ? "" : it->second + ":";
+    } else if (!keep_unknown_) {
+      d.new_prefix = "?:";
+    } else if (prefixes_.count(std::string(prefix))) {
+      d.new_prefix = "_" + std::string(prefix) + ":";
+    } else {
+      d.rename = false;
+    }
+    return d;
+  }
+
+  // True, with the new name in renamed_, when "qname" must be renamed.
+  bool Rename(std::string_view qname, bool is_element) {
     size_t colon = qname.find(':');
     std::string_view prefix =
         colon == std::string_view::npos ? "" : qname.substr(0, colon);
     std::string_view local =
         colon == std::string_view::npos ? qname : qname.substr(colon + 1);
-    if (prefix.empty() && !is_element) return false;
-    const std::string* uri = Lookup(prefix);
-    if (!uri || uri->empty()) return false;  // Undeclared or no namespace.
-    auto it = uri_to_prefix_.find(*uri);
-    if (it != uri_to_prefix_.end()) {
-      *out = it->second.empty() ? std::string(local)
-                                : it->second + ":" + std::string(local);
-    } else if (!keep_unknown_) {
-      *out = "?:" + std::string(local);
-    } else if (prefixes_.count(std::string(prefix))) {
-      *out = "_" + std::string(prefix) + ":" + std::string(local);
-    } else {
-      return false;
-    }
-    return *out != qname;
+    const Decision& d = Decide(prefix, is_element);
+    if (!d.rename) return false;
+    renamed_.assign(d.new_prefix);
+    renamed_.append(local);
+    return renamed_ != qname;
   }
+
+  static constexpr size_t kMaxCached = 16;
 
   const std::map<std::string, std::string>& uri_to_prefix_;
   const bool keep_unknown_;
@@ -392,6 +508,11 @@ class NamespaceRenamer : public pugi::xml_tree_walker {
   // prefix its URIs, innermost last. Lookups stay cheap however deep.
   std::vector<std::pair<int, std::string>> scope_;
   std::map<std::string, std::vector<std::string>> bindings_;
+  // Decisions for the bindings in scope (cleared when they change): most
+  // documents declare their namespaces once, on the root.
+  std::vector<Decision> cache_;
+  std::string renamed_;
+  bool too_deep_ = false;
 };
 
 const std::map<std::string, std::string>& KnownNamespaces() {
@@ -402,30 +523,25 @@ const std::map<std::string, std::string>& KnownNamespaces() {
   return *known;
 }
 
-// True when elements nest deeper than kMaxXmlDepth. pugixml parses and
-// walks without recursion, but no feed nests that deep, and later readers
-// (XPath from the mapping, serialising mixed content) need not be trusted
-// with it.
-bool TooDeep(pugi::xml_document* doc) {
-  struct Probe : pugi::xml_tree_walker {
-    bool too_deep = false;
-    bool for_each(pugi::xml_node& node) override {
-      if (node.type() == pugi::node_element && depth() >= kMaxXmlDepth) {
-        too_deep = true;
-        return false;
-      }
-      return true;
-    }
-  } probe;
-  doc->traverse(probe);
-  return probe.too_deep;
+// Renames namespaced names (see NamespaceRenamer); false when elements nest
+// deeper than kMaxXmlDepth, in which case the document is left half
+// renamed and must not be read.
+bool RenameNamespaces(pugi::xml_document* doc,
+                      const std::map<std::string, std::string>& uri_to_prefix,
+                      bool keep_unknown) {
+  NamespaceRenamer renamer(uri_to_prefix, keep_unknown);
+  doc->traverse(renamer);
+  return !renamer.too_deep();
 }
 
-// Parses XML; DOCTYPEs are skipped and pugixml never expands external or
-// user-defined entities, so entity tricks cannot blow up or reach out.
+// Parses XML and renames its namespaced names (RenameNamespaces).
+// "*root_name" is the root element's name as written. DOCTYPEs are skipped
+// and pugixml never expands external or user-defined entities, so entity
+// tricks cannot blow up or reach out.
 bool LoadXml(const FeedConfig& feed, std::string_view bytes,
-             pugi::xml_document* doc, std::string* root_name,
-             std::string* err) {
+             const std::map<std::string, std::string>& uri_to_prefix,
+             bool keep_unknown, pugi::xml_document* doc,
+             std::string* root_name, std::string* err) {
   pugi::xml_parse_result result = doc->load_buffer(
       bytes.data(), bytes.size(), pugi::parse_default, pugi::encoding_auto);
   if (!result) {
@@ -436,21 +552,14 @@ bool LoadXml(const FeedConfig& feed, std::string_view bytes,
         ": " + result.description();
     return false;
   }
-  if (TooDeep(doc)) {
+  *root_name = doc->document_element().name();
+  if (!RenameNamespaces(doc, uri_to_prefix, keep_unknown)) {
     doc->reset();
     *err = FeedPrefix(feed) + "XML elements nested deeper than " +
            std::to_string(kMaxXmlDepth) + " levels; refusing to read it";
     return false;
   }
-  *root_name = doc->document_element().name();
   return true;
-}
-
-void RenameNamespaces(pugi::xml_document* doc,
-                      const std::map<std::string, std::string>& uri_to_prefix,
-                      bool keep_unknown) {
-  NamespaceRenamer renamer(uri_to_prefix, keep_unknown);
-  doc->traverse(renamer);
 }
 
 // "rss", "atom" or "" for a document whose namespaces have been renamed.
@@ -464,15 +573,43 @@ std::string XmlKind(const pugi::xml_document& doc) {
 
 // Google Merchant and Media RSS elements, shared by RSS and Atom items.
 struct Extensions {
-  std::string g_link;
+  std::string_view g_link;
   std::vector<Text> g_titles;
   std::vector<Text> g_descriptions;
-  std::vector<std::string> g_categories;
-  std::vector<std::string> images;
+  std::vector<std::string_view> g_categories;
+  std::vector<std::string_view> images;
+
+  void Clear() {
+    g_link = {};
+    g_titles.clear();
+    g_descriptions.clear();
+    g_categories.clear();
+    images.clear();
+  }
+};
+
+// What the RSS and Atom readers collect per item, reused across items.
+struct XmlItem {
+  RawItem item;
+  Extensions ext;
+  std::vector<Text> descriptions;  // RSS <description>, Atom <summary>.
+  std::vector<Text> contents;
+  std::vector<std::string_view> alternates;  // Atom.
+  std::vector<std::string_view> enclosure_images;
+
+  void Clear() {
+    item.Clear();
+    ext.Clear();
+    descriptions.clear();
+    contents.clear();
+    alternates.clear();
+    enclosure_images.clear();
+  }
 };
 
 bool IsImageType(std::string_view type) {
-  return StartsWith(ToLower(Trim(type)), "image/");
+  type = TrimView(type);
+  return type.size() >= 6 && EqualsNoCase(type.substr(0, 6), "image/");
 }
 
 void ReadMedia(pugi::xml_node node, Extensions* ext) {
@@ -491,8 +628,8 @@ void ReadMedia(pugi::xml_node node, Extensions* ext) {
 }
 
 // Returns true when "child" was an extension element.
-bool ReadExtension(pugi::xml_node child, RawItem* item, Extensions* ext) {
-  std::string_view name = child.name();
+bool ReadExtension(pugi::xml_node child, std::string_view name, RawItem* item,
+                   Extensions* ext) {
   if (StartsWith(name, "media:")) {
     if (name == "media:group") {
       for (pugi::xml_node m : child.children()) ReadMedia(m, ext);
@@ -504,139 +641,157 @@ bool ReadExtension(pugi::xml_node child, RawItem* item, Extensions* ext) {
   if (!StartsWith(name, "g:")) return false;
   name.remove_prefix(2);
   if (name == "link") {
-    if (ext->g_link.empty()) ext->g_link = DirectText(child);
+    if (ext->g_link.empty()) ext->g_link = DirectText(child, item);
   } else if (name == "image_link") {
-    ext->images.insert(ext->images.begin(), DirectText(child));
+    ext->images.insert(ext->images.begin(), DirectText(child, item));
   } else if (name == "price") {
-    if (item->price.empty()) item->price = DirectText(child);
+    if (item->price.empty()) item->price = DirectText(child, item);
   } else if (name == "brand") {
-    if (item->advertiser.empty()) item->advertiser = DirectText(child);
+    if (item->advertiser.empty()) item->advertiser = DirectText(child, item);
   } else if (name == "title") {
-    ext->g_titles.push_back(FieldText(child, false));
+    ext->g_titles.push_back(FieldText(child, false, item));
   } else if (name == "description") {
-    ext->g_descriptions.push_back(FieldText(child, false));
+    ext->g_descriptions.push_back(FieldText(child, false, item));
   } else if (name == "product_type" || name == "google_product_category") {
-    ext->g_categories.push_back(DirectText(child));
+    ext->g_categories.push_back(DirectText(child, item));
   }
   return true;
 }
 
 // Appends the extension candidates after the item's own.
-void MergeExtensions(Extensions&& ext, RawItem* item) {
-  for (auto& t : ext.g_titles) item->titles.push_back(std::move(t));
-  for (auto& t : ext.g_descriptions) {
-    item->descriptions.push_back(std::move(t));
-  }
-  for (auto& c : ext.g_categories) item->categories.push_back(std::move(c));
-  for (auto& i : ext.images) item->images.push_back(std::move(i));
+void MergeExtensions(const Extensions& ext, RawItem* item) {
+  item->titles.insert(item->titles.end(), ext.g_titles.begin(),
+                      ext.g_titles.end());
+  item->descriptions.insert(item->descriptions.end(),
+                            ext.g_descriptions.begin(),
+                            ext.g_descriptions.end());
+  item->categories.insert(item->categories.end(), ext.g_categories.begin(),
+                          ext.g_categories.end());
+  item->images.insert(item->images.end(), ext.images.begin(),
+                      ext.images.end());
 }
 
-void ReadRssItem(pugi::xml_node node, ItemSink* sink) {
+void ReadRssItem(pugi::xml_node node, XmlItem* x, ItemSink* sink) {
   if (!sink->Count()) return;
-  RawItem item;
-  Extensions ext;
-  std::string link, guid;
-  std::vector<Text> descriptions, contents;
-  std::vector<std::string> enclosure_images;
-  for (pugi::xml_node child : node.children()) {
+  x->Clear();
+  RawItem& item = x->item;
+  std::string_view link, guid;
+  for (pugi::xml_node child = node.first_child(); child;
+       child = child.next_sibling()) {
     if (child.type() != pugi::node_element) continue;
     std::string_view name = child.name();
-    if (ReadExtension(child, &item, &ext)) continue;
+    if (ReadExtension(child, name, &item, &x->ext)) continue;
     if (name == "title") {
-      item.titles.push_back(FieldText(child, false));
+      item.titles.push_back(FieldText(child, false, &item));
     } else if (name == "link") {
-      if (link.empty()) link = Trim(DirectText(child));
+      if (link.empty()) link = TrimView(DirectText(child, &item));
     } else if (name == "guid") {
-      std::string perma = ToLower(Trim(child.attribute("isPermaLink").value()));
-      std::string value = Trim(DirectText(child));
-      if (guid.empty() && perma != "false" && IsPlaceableUrl(value)) {
+      std::string_view perma =
+          TrimView(child.attribute("isPermaLink").value());
+      std::string_view value = TrimView(DirectText(child, &item));
+      if (guid.empty() && !EqualsNoCase(perma, "false") &&
+          IsPlaceableUrl(value)) {
         guid = value;
       }
     } else if (name == "description") {
-      descriptions.push_back(FieldText(child, true));
+      x->descriptions.push_back(FieldText(child, true, &item));
     } else if (name == "content:encoded") {
-      contents.push_back(FieldText(child, true));
+      x->contents.push_back(FieldText(child, true, &item));
     } else if (name == "category" || name == "dc:subject") {
-      item.categories.push_back(DirectText(child));
+      item.categories.push_back(DirectText(child, &item));
     } else if (name == "enclosure") {
       if (IsImageType(child.attribute("type").value())) {
-        enclosure_images.push_back(child.attribute("url").value());
+        x->enclosure_images.push_back(child.attribute("url").value());
       }
     }
   }
   // Link order: <link>, then g:link, then a permalink <guid>. A present but
   // unusable <link> is not replaced: the item is dropped and counted.
-  item.urls = {link, ext.g_link, guid};
-  for (auto& d : descriptions) item.descriptions.push_back(std::move(d));
-  for (auto& c : contents) item.descriptions.push_back(std::move(c));
-  MergeExtensions(std::move(ext), &item);
-  for (auto& i : enclosure_images) item.images.push_back(std::move(i));
+  item.urls.push_back(link);
+  item.urls.push_back(x->ext.g_link);
+  item.urls.push_back(guid);
+  item.descriptions.insert(item.descriptions.end(), x->descriptions.begin(),
+                           x->descriptions.end());
+  item.descriptions.insert(item.descriptions.end(), x->contents.begin(),
+                           x->contents.end());
+  MergeExtensions(x->ext, &item);
+  item.images.insert(item.images.end(), x->enclosure_images.begin(),
+                     x->enclosure_images.end());
   sink->Add(item);
 }
 
 void ReadRss(const pugi::xml_document& doc, ItemSink* sink) {
+  XmlItem x;
   pugi::xml_node root = doc.document_element();
   for (pugi::xml_node channel : root.children("channel")) {
     for (pugi::xml_node item : channel.children("item")) {
-      ReadRssItem(item, sink);
+      ReadRssItem(item, &x, sink);
     }
   }
   // RSS 1.0 puts items beside the channel; some RSS 0.9x feeds do too.
-  for (pugi::xml_node item : root.children("item")) ReadRssItem(item, sink);
+  for (pugi::xml_node item : root.children("item")) {
+    ReadRssItem(item, &x, sink);
+  }
 }
 
-void ReadAtomEntry(pugi::xml_node node, const std::string& p, ItemSink* sink) {
+void ReadAtomEntry(pugi::xml_node node, std::string_view p, XmlItem* x,
+                   ItemSink* sink) {
   if (!sink->Count()) return;
-  RawItem item;
-  Extensions ext;
-  std::vector<std::string> alternates, enclosure_images;
-  std::vector<Text> summaries, contents;
-  for (pugi::xml_node child : node.children()) {
+  x->Clear();
+  RawItem& item = x->item;
+  for (pugi::xml_node child = node.first_child(); child;
+       child = child.next_sibling()) {
     if (child.type() != pugi::node_element) continue;
-    if (ReadExtension(child, &item, &ext)) continue;
     std::string_view name = child.name();
+    if (ReadExtension(child, name, &item, &x->ext)) continue;
     if (!StartsWith(name, p)) continue;
     name.remove_prefix(p.size());
     Text text;
     if (name == "title") {
-      if (AtomText(child, &text)) item.titles.push_back(std::move(text));
+      if (AtomText(child, &item, &text)) item.titles.push_back(text);
     } else if (name == "link") {
-      std::string rel = Trim(child.attribute("rel").value());
-      std::string href = child.attribute("href").value();
+      std::string_view rel = TrimView(child.attribute("rel").value());
+      std::string_view href = child.attribute("href").value();
       if (rel.empty() || rel == "alternate") {
-        alternates.push_back(href);
+        x->alternates.push_back(href);
       } else if (rel == "enclosure" &&
                  IsImageType(child.attribute("type").value())) {
-        enclosure_images.push_back(href);
+        x->enclosure_images.push_back(href);
       }
     } else if (name == "summary") {
-      if (AtomText(child, &text)) summaries.push_back(std::move(text));
+      if (AtomText(child, &item, &text)) x->descriptions.push_back(text);
     } else if (name == "content") {
-      if (AtomText(child, &text)) contents.push_back(std::move(text));
+      if (AtomText(child, &item, &text)) x->contents.push_back(text);
     } else if (name == "category") {
-      std::string term = child.attribute("term").value();
-      item.categories.push_back(
-          Trim(term).empty() ? child.attribute("label").value() : term);
+      std::string_view term = child.attribute("term").value();
+      item.categories.push_back(TrimView(term).empty()
+                                    ? child.attribute("label").value()
+                                    : term);
     }
   }
   // The first alternate link (rel absent or "alternate"), never rel="self"
   // or an enclosure; then g:link.
-  item.urls.push_back(alternates.empty() ? "" : alternates.front());
-  item.urls.push_back(ext.g_link);
-  for (auto& s : summaries) item.descriptions.push_back(std::move(s));
-  for (auto& c : contents) item.descriptions.push_back(std::move(c));
-  MergeExtensions(std::move(ext), &item);
-  for (auto& i : enclosure_images) item.images.push_back(std::move(i));
+  item.urls.push_back(x->alternates.empty() ? std::string_view()
+                                            : x->alternates.front());
+  item.urls.push_back(x->ext.g_link);
+  item.descriptions.insert(item.descriptions.end(), x->descriptions.begin(),
+                           x->descriptions.end());
+  item.descriptions.insert(item.descriptions.end(), x->contents.begin(),
+                           x->contents.end());
+  MergeExtensions(x->ext, &item);
+  item.images.insert(item.images.end(), x->enclosure_images.begin(),
+                     x->enclosure_images.end());
   sink->Add(item);
 }
 
 void ReadAtom(const pugi::xml_document& doc, ItemSink* sink) {
+  XmlItem x;
   pugi::xml_node root = doc.document_element();
   const std::string p =
       std::string_view(root.name()) == "atom:feed" ? "atom:" : "";
   const std::string entry_name = p + "entry";
   for (pugi::xml_node entry : root.children(entry_name.c_str())) {
-    ReadAtomEntry(entry, p, sink);
+    ReadAtomEntry(entry, p, &x, sink);
   }
 }
 
@@ -711,6 +866,19 @@ void FixJsonSurrogates(std::string* text) {
   }
 }
 
+// True when "s" may hold a "\uD800"-"\uDFFF" escape (FixJsonSurrogates
+// has nothing to do otherwise).
+bool MayHoldSurrogateEscape(std::string_view s) {
+  for (size_t i = s.find('\\'); i != std::string_view::npos;
+       i = s.find('\\', i + 1)) {
+    if (i + 3 < s.size() && s[i + 1] == 'u' && (s[i + 2] | 0x20) == 'd' &&
+        IsHexDigit(s[i + 3]) && !(s[i + 3] >= '0' && s[i + 3] <= '7')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool LoadJson(const FeedConfig& feed, std::string_view bytes, Json* json,
               std::string* err) {
   if (JsonDepth(bytes) > kMaxJsonDepth) {
@@ -719,10 +887,16 @@ bool LoadJson(const FeedConfig& feed, std::string_view bytes, Json* json,
     return false;
   }
   // Invalid UTF-8 in a string would fail the whole parse; U+FFFD instead.
-  std::string text = FixUtf8(bytes);
-  FixJsonSurrogates(&text);
+  // Most documents need neither fix, and are parsed without a copy.
+  std::string fixed;
+  std::string_view text = bytes;
+  if (!IsValidUtf8(bytes) || MayHoldSurrogateEscape(bytes)) {
+    fixed = FixUtf8(bytes);
+    FixJsonSurrogates(&fixed);
+    text = fixed;
+  }
   try {
-    *json = Json::parse(text);
+    *json = Json::parse(text.data(), text.data() + text.size());
   } catch (const Json::parse_error& e) {
     std::string detail = e.what();
     size_t col = detail.find("column ");
@@ -735,16 +909,17 @@ bool LoadJson(const FeedConfig& feed, std::string_view bytes, Json* json,
   return true;
 }
 
-std::string JsonString(const Json& obj, const char* key) {
+// The string at "key" of "obj", or "" (a view of the DOM).
+std::string_view JsonString(const Json& obj, const char* key) {
   auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) return "";
-  return it->get<std::string>();
+  if (it == obj.end() || !it->is_string()) return {};
+  return it->get_ref<const std::string&>();
 }
 
 bool IsJsonFeed(const Json& json) {
   if (!json.is_object()) return false;
-  std::string version = JsonString(json, "version");
-  if (version.find("jsonfeed.org") != std::string::npos) return true;
+  std::string_view version = JsonString(json, "version");
+  if (version.find("jsonfeed.org") != std::string_view::npos) return true;
   auto items = json.find("items");
   return items != json.end() && items->is_array();
 }
@@ -752,22 +927,27 @@ bool IsJsonFeed(const Json& json) {
 void ReadJsonFeed(const Json& json, ItemSink* sink) {
   auto items = json.find("items");
   if (items == json.end() || !items->is_array()) return;
+  RawItem item;
   for (const Json& obj : *items) {
     if (!sink->Count()) continue;
-    RawItem item;
+    item.Clear();
     if (!obj.is_object()) {
       sink->Add(item);  // Counted as an item without a usable URL.
       continue;
     }
     item.titles.push_back({JsonString(obj, "title"), false});
-    item.urls = {JsonString(obj, "url"), JsonString(obj, "external_url")};
+    item.urls.push_back(JsonString(obj, "url"));
+    item.urls.push_back(JsonString(obj, "external_url"));
     item.descriptions.push_back({JsonString(obj, "summary"), false});
     item.descriptions.push_back({JsonString(obj, "content_text"), false});
     item.descriptions.push_back({JsonString(obj, "content_html"), true});
-    item.images = {JsonString(obj, "image"), JsonString(obj, "banner_image")};
+    item.images.push_back(JsonString(obj, "image"));
+    item.images.push_back(JsonString(obj, "banner_image"));
     if (auto tags = obj.find("tags"); tags != obj.end() && tags->is_array()) {
       for (const Json& tag : *tags) {
-        if (tag.is_string()) item.categories.push_back(tag.get<std::string>());
+        if (tag.is_string()) {
+          item.categories.push_back(tag.get_ref<const std::string&>());
+        }
       }
     }
     // JSON Feed 1.1 "authors", 1.0 "author".
@@ -785,43 +965,199 @@ void ReadJsonFeed(const Json& json, ItemSink* sink) {
 // ---------------------------------------------------------------------------
 // Mapped formats: every field is plain text (see the top of this file).
 
-void SetMappedField(const std::string& field, std::vector<Text> values,
-                    RawItem* item) {
-  if (field == "categories") {
-    for (Text& v : values) item->categories.push_back(std::move(v.text));
-    return;
+// The Link fields a mapping can fill.
+enum class Field {
+  kTitle,
+  kUrl,
+  kDescription,
+  kDisplayHost,
+  kImage,
+  kPrice,
+  kCurrency,
+  kAdvertiser,
+  kCategories,
+  kOther,  // Not read.
+};
+
+Field FieldOf(std::string_view name) {
+  static const std::pair<std::string_view, Field> kFields[] = {
+      {"title", Field::kTitle},
+      {"url", Field::kUrl},
+      {"description", Field::kDescription},
+      {"display_host", Field::kDisplayHost},
+      {"image", Field::kImage},
+      {"price", Field::kPrice},
+      {"currency", Field::kCurrency},
+      {"advertiser", Field::kAdvertiser},
+      {"categories", Field::kCategories}};
+  for (const auto& [n, f] : kFields) {
+    if (n == name) return f;
   }
-  if (values.empty()) return;
-  Text& v = values.front();
-  if (field == "title") {
-    item->titles.push_back(std::move(v));
-  } else if (field == "url") {
-    item->urls.push_back(std::move(v.text));
-  } else if (field == "description") {
-    item->descriptions.push_back(std::move(v));
-  } else if (field == "display_host") {
-    item->display_host = std::move(v.text);
-  } else if (field == "image") {
-    item->images.push_back(std::move(v.text));
-  } else if (field == "price") {
-    item->price = std::move(v.text);
-  } else if (field == "currency") {
-    item->currency = std::move(v.text);
-  } else if (field == "advertiser") {
-    item->advertiser = std::move(v.text);
+  return Field::kOther;
+}
+
+// Sets "field" of "*item" from a value of the mapping. Every value counts
+// for categories; for the other fields only a field's first value is
+// passed.
+void SetMappedField(Field field, Text v, RawItem* item) {
+  switch (field) {
+    case Field::kCategories:
+      item->categories.push_back(v.text);
+      break;
+    case Field::kTitle:
+      item->titles.push_back(v);
+      break;
+    case Field::kUrl:
+      item->urls.push_back(v.text);
+      break;
+    case Field::kDescription:
+      item->descriptions.push_back(v);
+      break;
+    case Field::kDisplayHost:
+      item->display_host = v.text;
+      break;
+    case Field::kImage:
+      item->images.push_back(v.text);
+      break;
+    case Field::kPrice:
+      item->price = v.text;
+      break;
+    case Field::kCurrency:
+      item->currency = v.text;
+      break;
+    case Field::kAdvertiser:
+      item->advertiser = v.text;
+      break;
+    case Field::kOther:
+      break;
   }
 }
 
+// True for an XML name without a colon, in ASCII: the names a mapping's
+// simple field paths use.
+bool IsSimpleNcName(std::string_view s) {
+  if (s.empty()) return false;
+  for (size_t k = 0; k < s.size(); ++k) {
+    const char c = s[k];
+    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    const bool digit = c >= '0' && c <= '9';
+    if (!(alpha || c == '_' || (k > 0 && (digit || c == '-' || c == '.')))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// "name" or "prefix:name".
+bool IsSimpleQName(std::string_view s) {
+  size_t colon = s.find(':');
+  if (colon == std::string_view::npos) return IsSimpleNcName(s);
+  return IsSimpleNcName(s.substr(0, colon)) &&
+         IsSimpleNcName(s.substr(colon + 1));
+}
+
+// A field of a mapped XML feed.
+struct XmlField {
+  Field field = Field::kOther;
+  std::unique_ptr<pugi::xpath_query> query;
+  std::string name;  // For a child or attribute name, see XmlFieldReader.
+
+  // Sets the field of "*item" from the XPath, relative to "context".
+  void Evaluate(pugi::xml_node context, RawItem* item) const {
+    if (query->return_type() != pugi::xpath_type_node_set) {
+      SetMappedField(field, {item->Own(query->evaluate_string(context)), false},
+                     item);
+      return;
+    }
+    pugi::xpath_node_set found = query->evaluate_node_set(context);
+    found.sort();
+    for (const pugi::xpath_node& n : found) {
+      if (n.attribute()) {
+        SetMappedField(field, {n.attribute().value(), false}, item);
+      } else if (n.node().type() == pugi::node_element) {
+        SetMappedField(field, FieldText(n.node(), false, item), item);
+      } else {
+        SetMappedField(field, {n.node().value(), false}, item);
+      }
+      if (field != Field::kCategories) break;
+    }
+  }
+};
+
+// Reads the fields of mapped XML items. Most mappings name a child element
+// ("name") or an attribute ("@sku") of the item: those are read in one walk
+// over the item's children and one over its attributes, which selects what
+// the XPath selects (pugixml compares names literally; "@xmlns..." never
+// matches, so it is left to XPath) without evaluating XPath for every
+// field of every item. Other fields are evaluated as XPath.
+class XmlFieldReader {
+ public:
+  void Add(XmlField f, std::string_view expr) {
+    if (IsSimpleQName(expr)) {
+      f.name = expr;
+      children_.push_back(std::move(f));
+    } else if (StartsWith(expr, "@") && IsSimpleQName(expr.substr(1)) &&
+               !StartsWith(expr, "@xmlns")) {
+      f.name = expr.substr(1);
+      attributes_.push_back(std::move(f));
+    } else {
+      others_.push_back(std::move(f));
+    }
+  }
+
+  // Sets the fields of "*item" from the item node "context".
+  void Read(pugi::xml_node context, RawItem* item) {
+    if (!children_.empty()) {
+      done_.assign(children_.size(), false);
+      size_t left = children_.size();
+      for (pugi::xml_node n = context.first_child(); n && left > 0;
+           n = n.next_sibling()) {
+        if (n.type() != pugi::node_element) continue;
+        const char* name = n.name();
+        for (size_t k = 0; k < children_.size(); ++k) {
+          const XmlField& f = children_[k];
+          if (done_[k] || std::strcmp(name, f.name.c_str()) != 0) continue;
+          SetMappedField(f.field, FieldText(n, false, item), item);
+          if (f.field != Field::kCategories) {
+            done_[k] = true;
+            --left;
+          }
+        }
+      }
+    }
+    if (!attributes_.empty()) {
+      done_.assign(attributes_.size(), false);
+      for (pugi::xml_attribute a = context.first_attribute(); a;
+           a = a.next_attribute()) {
+        const char* name = a.name();
+        for (size_t k = 0; k < attributes_.size(); ++k) {
+          const XmlField& f = attributes_[k];
+          if (done_[k] || std::strcmp(name, f.name.c_str()) != 0) continue;
+          SetMappedField(f.field, {a.value(), false}, item);
+          if (f.field != Field::kCategories) done_[k] = true;
+        }
+      }
+    }
+    for (const XmlField& f : others_) f.Evaluate(context, item);
+  }
+
+ private:
+  std::vector<XmlField> children_, attributes_, others_;
+  std::vector<bool> done_;
+};
+
 bool ParseMappedXml(const FeedConfig& feed, std::string_view bytes,
                     ItemSink* sink, std::string* err) {
-  pugi::xml_document doc;
-  std::string root_name;
-  if (!LoadXml(feed, bytes, &doc, &root_name, err)) return false;
   std::map<std::string, std::string> uri_to_prefix;
   for (const auto& [prefix, uri] : feed.mapping.namespaces) {
     uri_to_prefix[uri] = prefix;
   }
-  RenameNamespaces(&doc, uri_to_prefix, /*keep_unknown=*/true);
+  pugi::xml_document doc;
+  std::string root_name;
+  if (!LoadXml(feed, bytes, uri_to_prefix, /*keep_unknown=*/true, &doc,
+               &root_name, err)) {
+    return false;
+  }
 
   auto compile = [&](const std::string& where, const std::string& expr,
                      std::unique_ptr<pugi::xpath_query>* q) {
@@ -846,40 +1182,22 @@ bool ParseMappedXml(const FeedConfig& feed, std::string_view bytes,
            feed.mapping.items + "\")";
     return false;
   }
-  std::vector<std::pair<std::string, std::unique_ptr<pugi::xpath_query>>>
-      fields;
+  XmlFieldReader fields;
   for (const auto& [field, expr] : feed.mapping.fields) {
-    std::unique_ptr<pugi::xpath_query> q;
-    if (!compile("fields." + field, expr, &q)) return false;
-    fields.emplace_back(field, std::move(q));
+    XmlField f;
+    if (!compile("fields." + field, expr, &f.query)) return false;
+    f.field = FieldOf(field);
+    if (f.field != Field::kOther) fields.Add(std::move(f), expr);
   }
 
   pugi::xpath_node_set items = items_query->evaluate_node_set(doc);
+  RawItem item;
   for (const pugi::xpath_node& item_node : items) {
     if (!sink->Count()) continue;
-    RawItem item;
+    item.Clear();
     pugi::xml_node context =
         item_node.node() ? item_node.node() : item_node.parent();
-    for (const auto& [field, q] : fields) {
-      std::vector<Text> values;
-      if (q->return_type() == pugi::xpath_type_node_set) {
-        pugi::xpath_node_set found = q->evaluate_node_set(context);
-        found.sort();
-        for (const pugi::xpath_node& n : found) {
-          if (n.attribute()) {
-            values.push_back({n.attribute().value(), false});
-          } else if (n.node().type() == pugi::node_element) {
-            values.push_back(FieldText(n.node(), false));
-          } else {
-            values.push_back({n.node().value(), false});
-          }
-          if (field != "categories") break;
-        }
-      } else {
-        values.push_back({q->evaluate_string(context), false});
-      }
-      SetMappedField(field, std::move(values), &item);
-    }
+    fields.Read(context, &item);
     sink->Add(item);
   }
   return true;
@@ -905,11 +1223,53 @@ const Json* Resolve(const Json& json, const Json::json_pointer& ptr) {
   }
 }
 
-bool ScalarText(const Json& v, std::string* out) {
+// A JSON pointer as its reference tokens, for Walk.
+std::vector<std::string> PointerTokens(Json::json_pointer ptr) {
+  std::vector<std::string> tokens;
+  while (!ptr.empty()) {
+    tokens.push_back(ptr.back());
+    ptr.pop_back();
+  }
+  std::reverse(tokens.begin(), tokens.end());
+  return tokens;
+}
+
+// Resolve for a pointer given as tokens, in one walk and without
+// exceptions: what nlohmann's contains() and at() find. An array index is
+// "0" or digits without a leading zero, below the array's size.
+const Json* Walk(const Json& json, const std::vector<std::string>& tokens) {
+  const Json* v = &json;
+  for (const std::string& token : tokens) {
+    if (v->is_object()) {
+      auto it = v->find(token);
+      if (it == v->end()) return nullptr;
+      v = &*it;
+    } else if (v->is_array()) {
+      if (token.empty() || token.size() > 19 ||
+          (token.size() > 1 && token[0] == '0')) {
+        return nullptr;
+      }
+      size_t index = 0;
+      for (char c : token) {
+        if (c < '0' || c > '9') return nullptr;
+        index = index * 10 + static_cast<size_t>(c - '0');
+      }
+      if (index >= v->size()) return nullptr;
+      v = &(*v)[index];
+    } else {
+      return nullptr;
+    }
+  }
+  return v;
+}
+
+// The text of a string, number or boolean: a view of the DOM's string, or
+// of "*item"'s storage.
+bool ScalarText(const Json& v, RawItem* item, std::string_view* out) {
   if (v.is_string()) {
-    *out = v.get<std::string>();
+    *out = v.get_ref<const std::string&>();
   } else if (v.is_number() || v.is_boolean()) {
-    *out = v.dump();
+    *out = item->Own(v.dump());
   } else {
     return false;
   }
@@ -926,7 +1286,7 @@ bool ParseMappedJson(const FeedConfig& feed, std::string_view bytes,
            "pointer (\"" + feed.mapping.items + "\")";
     return false;
   }
-  std::vector<std::pair<std::string, Json::json_pointer>> fields;
+  std::vector<std::pair<Field, std::vector<std::string>>> fields;
   for (const auto& [field, text] : feed.mapping.fields) {
     Json::json_pointer ptr;
     if (!MakePointer(text, &ptr)) {
@@ -934,7 +1294,8 @@ bool ParseMappedJson(const FeedConfig& feed, std::string_view bytes,
              "\" is not a valid JSON pointer (\"" + text + "\")";
       return false;
     }
-    fields.emplace_back(field, ptr);
+    Field f = FieldOf(field);
+    if (f != Field::kOther) fields.emplace_back(f, PointerTokens(ptr));
   }
   const Json* items = Resolve(json, items_ptr);
   if (!items) return true;  // Nothing there: zero links.
@@ -943,22 +1304,24 @@ bool ParseMappedJson(const FeedConfig& feed, std::string_view bytes,
            "\") does not point at an array";
     return false;
   }
+  RawItem item;
   for (const Json& obj : *items) {
     if (!sink->Count()) continue;
-    RawItem item;
-    for (const auto& [field, ptr] : fields) {
-      const Json* v = Resolve(obj, ptr);
+    item.Clear();
+    for (const auto& [field, tokens] : fields) {
+      const Json* v = Walk(obj, tokens);
       if (!v) continue;
-      std::vector<Text> values;
-      std::string s;
+      std::string_view s;
       if (v->is_array()) {
         for (const Json& e : *v) {
-          if (ScalarText(e, &s)) values.push_back({s, false});
+          if (ScalarText(e, &item, &s)) {
+            SetMappedField(field, {s, false}, &item);
+            if (field != Field::kCategories) break;
+          }
         }
-      } else if (ScalarText(*v, &s)) {
-        values.push_back({s, false});
+      } else if (ScalarText(*v, &item, &s)) {
+        SetMappedField(field, {s, false}, &item);
       }
-      SetMappedField(field, std::move(values), &item);
     }
     sink->Add(item);
   }
@@ -978,46 +1341,85 @@ class CsvReader {
   CsvReader& operator=(const CsvReader&) = delete;
 
   // The next record in "*fields", of which only the first "max_fields" are
-  // kept (later ones are skipped). Returns false at the end of the text,
-  // or when a quoted field is never closed (then "error()" says where).
-  bool Next(size_t max_fields, std::vector<std::string>* fields) {
+  // kept (later ones are skipped). The views are valid until the next
+  // call: of the text itself where a field is one piece of it (no doubled
+  // quote inside), else of the reader's storage. Returns false at the end
+  // of the text, or when a quoted field is never closed (then "error()"
+  // says where).
+  bool Next(size_t max_fields, std::vector<std::string_view>* fields) {
     const size_t n = text_.size();
+    const char* p = text_.data();
     while (pos_ < n) {
       fields->clear();
-      std::string field;
+      refs_.clear();
+      owned_used_ = 0;
+      Piece field;
       bool quoted = false, started = false;
       size_t count = 0, quote_start = 0;
       auto end_field = [&] {
-        if (count < max_fields) fields->push_back(std::move(field));
-        field.clear();
+        if (count < max_fields) refs_.push_back(field);
+        field = Piece();
         ++count;
         started = false;
       };
-      auto keep = [&](char c) {
-        if (count < max_fields) field.push_back(c);
+      // Appends text_[from, to) to the field.
+      auto keep = [&](size_t from, size_t to) {
+        if (count >= max_fields || from == to) return;
+        if (field.owned >= 0) {
+          owned_[field.owned].append(p + from, to - from);
+        } else if (field.begin == field.end) {
+          field.begin = from;
+          field.end = to;
+        } else if (from == field.end) {
+          field.end = to;
+        } else {  // Not one piece of the text after all.
+          if (owned_used_ == owned_.size()) owned_.emplace_back();
+          std::string& own = owned_[owned_used_];
+          field.owned = static_cast<int>(owned_used_++);
+          own.assign(p + field.begin, field.end - field.begin);
+          own.append(p + from, to - from);
+        }
       };
       bool row_done = false;
       while (pos_ < n && !row_done) {
-        char c = text_[pos_++];
         if (quoted) {
-          if (c != '"') {
-            keep(c);
-          } else if (pos_ < n && text_[pos_] == '"') {
-            keep('"');
+          const void* q = std::memchr(p + pos_, '"', n - pos_);
+          if (!q) {
+            keep(pos_, n);
+            pos_ = n;
+            break;
+          }
+          const size_t quote = static_cast<const char*>(q) - p;
+          keep(pos_, quote);
+          pos_ = quote + 1;
+          if (pos_ < n && p[pos_] == '"') {
+            keep(pos_, pos_ + 1);
             ++pos_;
           } else {
             quoted = false;
           }
-        } else if (c == '"' && !started) {
+          continue;
+        }
+        const char c = p[pos_];
+        if (c == '"' && !started) {
           quoted = started = true;
-          quote_start = pos_ - 1;
+          quote_start = pos_++;
         } else if (c == delimiter_) {
+          ++pos_;
           end_field();
         } else if (c == '\r' || c == '\n') {
-          if (c == '\r' && pos_ < n && text_[pos_] == '\n') ++pos_;
+          ++pos_;
+          if (c == '\r' && pos_ < n && p[pos_] == '\n') ++pos_;
           row_done = true;
         } else {
-          keep(c);
+          // A run of plain bytes; a '"' inside a field is one of them.
+          size_t end = pos_ + 1;
+          while (end < n && p[end] != delimiter_ && p[end] != '\r' &&
+                 p[end] != '\n') {
+            ++end;
+          }
+          keep(pos_, end);
+          pos_ = end;
           started = true;
         }
       }
@@ -1027,9 +1429,18 @@ class CsvReader {
         pos_ = n;
         return false;
       }
-      const bool blank = count == 0 && field.empty();  // "" counts too.
+      // "" counts as blank too.
+      const bool blank =
+          count == 0 && field.owned < 0 && field.begin == field.end;
       end_field();
-      if (!blank) return true;
+      if (!blank) {
+        for (const Piece& f : refs_) {
+          fields->push_back(f.owned >= 0
+                                ? std::string_view(owned_[f.owned])
+                                : text_.substr(f.begin, f.end - f.begin));
+        }
+        return true;
+      }
     }
     return false;
   }
@@ -1037,10 +1448,19 @@ class CsvReader {
   const std::string& error() const { return error_; }
 
  private:
+  // A field: text_[begin, end), or owned_[owned] when owned >= 0.
+  struct Piece {
+    size_t begin = 0, end = 0;
+    int owned = -1;
+  };
+
   std::string_view text_;
   const char delimiter_;
   size_t pos_ = 0;
   std::string error_;
+  std::vector<Piece> refs_;          // The current record's fields.
+  std::vector<std::string> owned_;  // Their storage where needed.
+  size_t owned_used_ = 0;
 };
 
 // A column index written in the mapping ("0", "12"), or npos.
@@ -1055,23 +1475,23 @@ size_t ColumnIndex(const std::string& spec) {
 bool ParseMappedCsv(const FeedConfig& feed, std::string_view bytes,
                     ItemSink* sink, std::string* err) {
   CsvReader reader(bytes, feed.mapping.delimiter);
-  std::vector<std::string> row;
-  std::vector<std::pair<std::string, size_t>> columns;
+  std::vector<std::string_view> row;
+  std::vector<std::pair<Field, size_t>> columns;
   if (feed.mapping.header) {
     if (!reader.Next(kMaxCsvColumns, &row)) {
       if (reader.error().empty()) return true;  // No rows at all.
       *err = FeedPrefix(feed) + reader.error();
       return false;
     }
-    const std::vector<std::string>& names = row;
+    const std::vector<std::string_view>& names = row;
     for (const auto& [field, spec] : feed.mapping.fields) {
       // The exact name first, then ignoring case and surrounding spaces.
       size_t index = std::string::npos;
       for (size_t k = 0; k < names.size() && index == std::string::npos; ++k) {
-        if (Trim(names[k]) == spec) index = k;
+        if (TrimView(names[k]) == spec) index = k;
       }
       for (size_t k = 0; k < names.size() && index == std::string::npos; ++k) {
-        if (ToLower(Trim(names[k])) == ToLower(Trim(spec))) index = k;
+        if (ToLower(TrimView(names[k])) == ToLower(Trim(spec))) index = k;
       }
       if (index == std::string::npos) index = ColumnIndex(spec);
       if (index == std::string::npos) {
@@ -1085,7 +1505,7 @@ bool ParseMappedCsv(const FeedConfig& feed, std::string_view bytes,
                Truncate(known, 2000);
         return false;
       }
-      columns.emplace_back(field, index);
+      columns.emplace_back(FieldOf(field), index);
     }
   } else {
     for (const auto& [field, spec] : feed.mapping.fields) {
@@ -1095,19 +1515,20 @@ bool ParseMappedCsv(const FeedConfig& feed, std::string_view bytes,
                "\" must be a column index when the CSV has no header";
         return false;
       }
-      columns.emplace_back(field, index);
+      columns.emplace_back(FieldOf(field), index);
     }
   }
   size_t width = 0;
   for (const auto& column : columns) {
     width = std::max(width, column.second + 1);
   }
+  RawItem item;
   while (reader.Next(width, &row)) {
     if (!sink->Count()) continue;
-    RawItem item;
+    item.Clear();
     for (const auto& [field, index] : columns) {
       if (index >= row.size()) continue;
-      SetMappedField(field, {{row[index], false}}, &item);
+      SetMappedField(field, {row[index], false}, &item);
     }
     sink->Add(item);
   }
@@ -1139,8 +1560,10 @@ bool ParseXmlFeed(const FeedConfig& feed, std::string_view bytes,
                   const std::string& format, ItemSink* sink, std::string* err) {
   pugi::xml_document doc;
   std::string root_name;
-  if (!LoadXml(feed, bytes, &doc, &root_name, err)) return false;
-  RenameNamespaces(&doc, KnownNamespaces(), /*keep_unknown=*/false);
+  if (!LoadXml(feed, bytes, KnownNamespaces(), /*keep_unknown=*/false, &doc,
+               &root_name, err)) {
+    return false;
+  }
   std::string kind = XmlKind(doc);
   if (format == "auto" && kind.empty()) {
     *err = CannotTell(feed, "<" + root_name + ">");
@@ -1237,10 +1660,10 @@ std::string SniffFormat(std::string_view bytes) {
       pugi::xml_document doc;
       if (!doc.load_buffer(bytes.data(), bytes.size(), pugi::parse_default,
                            pugi::encoding_auto) ||
-          TooDeep(&doc)) {
+          !RenameNamespaces(&doc, KnownNamespaces(),
+                            /*keep_unknown=*/false)) {
         return "";
       }
-      RenameNamespaces(&doc, KnownNamespaces(), /*keep_unknown=*/false);
       return XmlKind(doc);
     }
   } catch (const std::exception&) {

@@ -1,31 +1,48 @@
 #include "text.h"
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+// Speed matters here: every title, description and category of every feed
+// passes through CleanText. The stages keep their simple definitions
+// (FixUtf8, controls, tags, entities, whitespace, in that order) but copy
+// runs of ordinary bytes at once instead of one character at a time, skip
+// a stage when the text holds nothing it would change, and reuse
+// per-thread scratch buffers; plain ASCII text without markup takes one
+// pass.
 
 namespace linkpage {
 namespace {
 
 constexpr char32_t kReplacement = 0xFFFD;
+constexpr std::string_view kReplacementUtf8 = "\xEF\xBF\xBD";
 
 void AppendUtf8(char32_t cp, std::string* out) {
+  char buf[4];
+  size_t len;
   if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
+    buf[0] = static_cast<char>(cp);
+    len = 1;
   } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    buf[0] = static_cast<char>(0xC0 | (cp >> 6));
+    buf[1] = static_cast<char>(0x80 | (cp & 0x3F));
+    len = 2;
   } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    buf[0] = static_cast<char>(0xE0 | (cp >> 12));
+    buf[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    buf[2] = static_cast<char>(0x80 | (cp & 0x3F));
+    len = 3;
   } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    buf[0] = static_cast<char>(0xF0 | (cp >> 18));
+    buf[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    buf[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    buf[3] = static_cast<char>(0x80 | (cp & 0x3F));
+    len = 4;
   }
+  out->append(buf, len);
 }
 
 // Decodes one code point of valid UTF-8 (as FixUtf8 produces) at "*i" and
@@ -59,6 +76,54 @@ char32_t NextCodePoint(std::string_view s, size_t* i) {
   return cp;
 }
 
+// The index of the first byte >= 0x80 at or after "i", or s.size().
+size_t SkipAscii(std::string_view s, size_t i) {
+  const size_t n = s.size();
+  while (i + 8 <= n) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if (word & 0x8080808080808080ULL) break;
+    i += 8;
+  }
+  while (i < n && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+  return i;
+}
+
+// For the byte >= 0x80 at "i": the length (2-4) of the valid UTF-8
+// sequence it starts, or 0 when it starts none. "*skip" is set to the bytes
+// that one U+FFFD replaces when invalid: the longest valid prefix (the
+// "maximal subpart" practice of Unicode and WHATWG), at least 1.
+size_t ValidSequence(std::string_view s, size_t i, size_t* skip) {
+  const size_t n = s.size();
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // Range of the second byte.
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;  // Overlong.
+    if (c == 0xED) hi = 0x9F;  // Surrogates.
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;  // Overlong.
+    if (c == 0xF4) hi = 0x8F;  // Past U+10FFFF.
+  }
+  if (len == 0) {  // Stray continuation byte, C0/C1 or F5-FF lead byte.
+    *skip = 1;
+    return 0;
+  }
+  size_t k = 1;
+  while (k < len && i + k < n) {
+    unsigned char b = static_cast<unsigned char>(s[i + k]);
+    unsigned char min = k == 1 ? lo : 0x80, max = k == 1 ? hi : 0xBF;
+    if (b < min || b > max) break;
+    ++k;
+  }
+  *skip = k;
+  return k == len ? len : 0;
+}
+
 bool IsAsciiAlpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -77,6 +142,58 @@ bool StartsWithNoCase(std::string_view s, size_t pos, std::string_view p) {
     if (LowerAscii(s[pos + k]) != LowerAscii(p[k])) return false;
   }
   return true;
+}
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+
+// The high bit of each byte of "w" that is zero, and no other bit.
+uint64_t ZeroBytes(uint64_t w) { return ~(((w & kLow7) + kLow7) | w | kLow7); }
+
+// The high bit of each byte of "w" equal to "c".
+uint64_t BytesEqual(uint64_t w, char c) {
+  return ZeroBytes(w ^ (kOnes * static_cast<unsigned char>(c)));
+}
+
+// The high bit of each byte of "w" that CleanText must look at: non-ASCII,
+// controls, DEL, '<', ']' and, unless "amp_ok", '&'. (Spaces are looked
+// at separately.)
+uint64_t SpecialBytes(uint64_t w, bool amp_ok) {
+  uint64_t special = (w & ~kLow7) | ZeroBytes(w & (kOnes * 0x60)) |
+                     BytesEqual(w, 0x7F) | BytesEqual(w, '<') |
+                     BytesEqual(w, ']');
+  if (!amp_ok) special |= BytesEqual(w, '&');
+  return special;
+}
+
+// The index of the first byte at or after "i" that is not printable ASCII
+// (0x20-0x7E), or s.size().
+size_t SkipPrintable(std::string_view s, size_t i) {
+  const size_t n = s.size();
+  while (i + 8 <= n) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (((w & ~kLow7) | ZeroBytes(w & (kOnes * 0x60)) | BytesEqual(w, 0x7F)) !=
+        0) {
+      break;
+    }
+    i += 8;
+  }
+  while (i < n && s[i] >= 0x20 && s[i] < 0x7F) ++i;
+  return i;
+}
+
+// The index of the first '<' or ']' at or after "i", or s.size().
+size_t FindMarkupByte(std::string_view s, size_t i) {
+  const size_t n = s.size();
+  while (i + 8 <= n) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if ((BytesEqual(w, '<') | BytesEqual(w, ']')) != 0) break;
+    i += 8;
+  }
+  while (i < n && s[i] != '<' && s[i] != ']') ++i;
+  return i;
 }
 
 // Named character references. Latin-1 and Greek are listed by code point.
@@ -245,27 +362,33 @@ size_t FindEndTag(std::string_view s, size_t i, std::string_view name) {
 // A small HTML tokenizer that keeps only text: tags, comments, declarations
 // and processing instructions go, as does the content of script-like
 // elements. CDATA markers left over from double-wrapped feeds go, their
-// content stays. A '<' that cannot start a tag stays as text.
-std::string StripTags(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+// content stays. A '<' that cannot start a tag stays as text. Appends to
+// "*out", which must be empty.
+void StripTags(std::string_view s, std::string* out) {
   // Removing markup must not join a literal '<' to what follows it into a
   // new tag ("<<b>b>" is "<" then "b>", never "<b>").
-  const auto removed = [&out] {
-    if (!out.empty() && out.back() == '<') out.push_back(' ');
+  const auto removed = [out] {
+    if (!out->empty() && out->back() == '<') out->push_back(' ');
   };
+  thread_local std::string name;
   const size_t n = s.size();
   size_t i = 0;
   while (i < n) {
     char c = s[i];
-    if (c == ']' && s.substr(i, 3) == "]]>") {
-      i += 3;
-      removed();
+    if (c != '<' && c != ']') {
+      const size_t j = FindMarkupByte(s, i + 1);
+      out->append(s.data() + i, j - i);
+      i = j;
       continue;
     }
-    if (c != '<') {
-      out.push_back(c);
-      ++i;
+    if (c == ']') {
+      if (s.substr(i, 3) == "]]>") {
+        i += 3;
+        removed();
+      } else {
+        out->push_back(']');
+        ++i;
+      }
       continue;
     }
     if (s.substr(i, 4) == "<!--") {
@@ -283,7 +406,7 @@ std::string StripTags(std::string_view s) {
     if (next == '!' || next == '?') {
       size_t end = s.find('>', i + 2);
       i = end == std::string_view::npos ? n : end + 1;
-      out.push_back(' ');
+      out->push_back(' ');
       continue;
     }
     bool end_tag = next == '/';
@@ -302,21 +425,22 @@ std::string StripTags(std::string_view s) {
         // '>' (HTML tokenizer), e.g. "</?:em>" from a renamed element.
         size_t end = s.find('>', name_start);
         i = end == std::string_view::npos ? n : end + 1;
-        out.push_back(' ');
+        out->push_back(' ');
         continue;
       }
-      out.push_back('<');
+      out->push_back('<');
       ++i;
       continue;
     }
     size_t j = name_start;
     while (j < n && !IsAsciiSpace(s[j]) && s[j] != '/' && s[j] != '>') ++j;
-    std::string name = ToLower(s.substr(name_start, j - name_start));
+    name.assign(s.data() + name_start, j - name_start);
+    for (char& ch : name) ch = LowerAscii(ch);
     i = SkipTagBody(s, j);
     if (IsInlineTag(name)) {
       removed();
     } else {
-      out.push_back(' ');
+      out->push_back(' ');
     }
     if (!end_tag && IsHiddenContentTag(name)) {
       // As in HTML, "<script/>" still opens a script element.
@@ -326,7 +450,12 @@ std::string StripTags(std::string_view s) {
               : SkipTagBody(s, close + 2 + name.size());
     }
   }
-  return out;
+}
+
+// True when StripTags would change "s".
+bool HasMarkup(std::string_view s) {
+  return s.find('<') != std::string_view::npos ||
+         s.find("]]>") != std::string_view::npos;
 }
 
 bool IsRemovedControl(char32_t cp) {
@@ -336,22 +465,41 @@ bool IsRemovedControl(char32_t cp) {
          cp == 0xFEFF || cp == 0xFFFE || cp == 0xFFFF;
 }
 
-// Tab, CR and LF become spaces; other control characters go. Input must be
-// valid UTF-8.
-std::string RemoveControls(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t start = i;
-    char32_t cp = NextCodePoint(s, &i);
-    if (cp == '\t' || cp == '\n' || cp == '\r') {
-      out.push_back(' ');
-    } else if (!IsRemovedControl(cp)) {
-      out.append(s.substr(start, i - start));
+// Appends FixUtf8 then control removal of "s" to "*out" in one pass: each
+// invalid sequence becomes U+FFFD; tab, CR and LF become spaces; other
+// control characters go.
+void AppendSanitized(std::string_view s, std::string* out) {
+  const size_t n = s.size();
+  size_t run = 0, i = 0;  // s[run, i) is kept as it is.
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7F) {
+      i = SkipPrintable(s, i + 1);
+      continue;
     }
+    if (c < 0x80) {  // C0 control or DEL.
+      out->append(s.data() + run, i - run);
+      if (c == '\t' || c == '\n' || c == '\r') out->push_back(' ');
+      run = ++i;
+      continue;
+    }
+    size_t skip;
+    const size_t len = ValidSequence(s, i, &skip);
+    if (len == 0) {
+      out->append(s.data() + run, i - run);
+      out->append(kReplacementUtf8);
+      i += skip;
+      run = i;
+      continue;
+    }
+    size_t next = i;
+    if (IsRemovedControl(NextCodePoint(s, &next))) {
+      out->append(s.data() + run, i - run);
+      run = next;
+    }
+    i = next;
   }
-  return out;
+  out->append(s.data() + run, n - run);
 }
 
 bool IsUnicodeSpace(char32_t cp) {
@@ -361,94 +509,200 @@ bool IsUnicodeSpace(char32_t cp) {
          cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
-std::string CollapseWhitespace(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+// Truncate, in place.
+void TruncateInPlace(std::string* s, size_t max_bytes) {
+  if (s->size() <= max_bytes) return;
+  static constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
+  const bool room = max_bytes >= kEllipsis.size();
+  size_t cut = room ? max_bytes - kEllipsis.size() : max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>((*s)[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  s->resize(cut);
+  if (!room) return;
+  while (!s->empty() && s->back() == ' ') s->pop_back();
+  s->append(kEllipsis);
+}
+
+// Appends "s" with whitespace collapsed to single spaces and trimmed to
+// "*out" (empty at first), then truncates it to "max_bytes". Stops reading
+// once more than "max_bytes" are out: the rest cannot change what is kept.
+void CollapseAndTruncate(std::string_view s, size_t max_bytes,
+                         std::string* out) {
+  const size_t n = s.size();
   bool pending_space = false;
   size_t i = 0;
-  while (i < s.size()) {
-    size_t start = i;
-    char32_t cp = NextCodePoint(s, &i);
-    if (IsUnicodeSpace(cp)) {
+  while (i < n && out->size() <= max_bytes) {
+    const size_t start = i;
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      if (IsAsciiSpace(s[i])) {
+        pending_space = true;
+        ++i;
+        continue;
+      }
+      // ASCII words and the single spaces between them, as they are.
+      ++i;
+      while (i < n && static_cast<unsigned char>(s[i]) < 0x80) {
+        if (IsAsciiSpace(s[i])) {
+          if (s[i] != ' ' || i + 1 >= n ||
+              static_cast<unsigned char>(s[i + 1]) >= 0x80 ||
+              IsAsciiSpace(s[i + 1])) {
+            break;
+          }
+          ++i;
+        }
+        ++i;
+      }
+    } else if (IsUnicodeSpace(NextCodePoint(s, &i))) {
       pending_space = true;
       continue;
     }
-    if (pending_space && !out.empty()) out.push_back(' ');
+    if (pending_space && !out->empty()) out->push_back(' ');
     pending_space = false;
-    out.append(s.substr(start, i - start));
+    out->append(s.data() + start, i - start);
   }
-  return out;
+  TruncateInPlace(out, max_bytes);
 }
 
-}  // namespace
+bool IsSpecialByte(unsigned char c, bool amp_ok) {
+  return c < 0x20 || c >= 0x7F || c == '<' || c == ']' ||
+         (c == '&' && !amp_ok);
+}
 
-std::string FixUtf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+// True when CleanText leaves "s" as it is (before truncation): printable
+// ASCII without '<', ']' or (unless "amp_ok") '&', no space at either end
+// and never two spaces in a row. Eight bytes at a time.
+bool IsCleanAscii(std::string_view s, bool amp_ok) {
   const size_t n = s.size();
+  if (n == 0) return true;
+  if (s.front() == ' ' || s.back() == ' ') return false;
+  const char* p = s.data();
   size_t i = 0;
-  while (i < n) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-      ++i;
-      continue;
+  bool prev_space = false;  // The byte before p[i] is a space.
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (SpecialBytes(w, amp_ok) != 0) return false;
+    // Two adjacent bytes are spaces (in either byte order), or the first
+    // is and the last of the previous eight was.
+    const uint64_t spaces = BytesEqual(w, ' ');
+    if ((spaces & (spaces << 8)) != 0 || (prev_space && p[i] == ' ')) {
+      return false;
     }
-    size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // Range of the second byte.
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;  // Overlong.
-      if (c == 0xED) hi = 0x9F;  // Surrogates.
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;  // Overlong.
-      if (c == 0xF4) hi = 0x8F;  // Past U+10FFFF.
-    }
-    if (len == 0) {  // Stray continuation byte, C0/C1 or F5-FF lead byte.
-      AppendUtf8(kReplacement, &out);
-      ++i;
-      continue;
-    }
-    // Consume the longest valid prefix; an incomplete sequence becomes one
-    // U+FFFD (the "maximal subpart" practice of Unicode and WHATWG).
-    size_t k = 1;
-    while (k < len && i + k < n) {
-      unsigned char b = static_cast<unsigned char>(s[i + k]);
-      unsigned char min = k == 1 ? lo : 0x80, max = k == 1 ? hi : 0xBF;
-      if (b < min || b > max) break;
-      ++k;
-    }
-    if (k == len) {
-      out.append(s.substr(i, len));
-    } else {
-      AppendUtf8(kReplacement, &out);
-    }
-    i += k;
+    prev_space = p[i + 7] == ' ';
   }
-  return out;
+  for (; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(p[i]);
+    if (IsSpecialByte(c, amp_ok)) return false;
+    const bool space = c == ' ';
+    if (space && prev_space) return false;
+    prev_space = space;
+  }
+  return true;
 }
 
-std::string DecodeEntities(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+bool IsFastSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// CleanText for printable ASCII, spaces, tabs and line ends, without
+// '<', "]]>" and (unless "already_decoded") '&', in one pass. Returns false, with "*out" in any state, on the first byte that
+// needs the full pipeline. Like CollapseAndTruncate it stops reading once
+// more than "max_bytes" are out, but not right after a ']': later bytes
+// that the full pipeline removes could join it into a "]]>" to strip.
+bool CleanAsciiRuns(std::string_view s, size_t max_bytes,
+                     bool already_decoded, std::string* out) {
+  const size_t n = s.size();
+  bool pending_space = false;
+  size_t i = 0;
+  while (i < n && (out->size() <= max_bytes || out->back() == ']')) {
+    const char c = s[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      pending_space = true;
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < n) {
+      const unsigned char d = static_cast<unsigned char>(s[j]);
+      if (d <= 0x20 || d >= 0x7F || d == '<' ||
+          (d == '&' && !already_decoded)) {
+        break;
+      }
+      if (d == ']' && s.substr(j, 3) == "]]>") return false;
+      ++j;
+    }
+    if (j == i) return false;
+    if (pending_space && !out->empty()) out->push_back(' ');
+    pending_space = false;
+    out->append(s.data() + i, j - i);
+    i = j;
+  }
+  TruncateInPlace(out, max_bytes);
+  return true;
+}
+
+// CleanText for the common case: printable ASCII without markup,
+// entities or runs of spaces is only trimmed and truncated. Returns false
+// when "s" is not such a text.
+bool CleanPlainAscii(std::string_view s, size_t max_bytes,
+                     bool already_decoded, std::string* out) {
+  // Leading and trailing spaces, tabs and line ends always go.
+  while (!s.empty() && IsFastSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsFastSpace(s.back())) s.remove_suffix(1);
+  // Past "max_bytes" + 1 bytes only a space at the cut could change what
+  // Truncate keeps (it might be the start of trailing space).
+  if (s.size() > max_bytes && s.size() - max_bytes > 1) {
+    s = s.substr(0, max_bytes + 1);
+  }
+  if (!IsCleanAscii(s, already_decoded)) return false;
+  out->assign(s.data(), s.size());
+  TruncateInPlace(out, max_bytes);
+  return true;
+}
+
+// Two strings per thread that CleanText's stages write to in turn (each
+// reads the one the stage before wrote), so that a text costs no
+// allocation unless it is longer than any before.
+class Scratch {
+ public:
+  // The buffer the previous Take() did not return, cleared.
+  std::string* Take() {
+    std::string* s = &buf_[next_];
+    next_ ^= 1;
+    s->clear();
+    return s;
+  }
+
+  // Gives back memory after an unusually long text.
+  void Trim() {
+    for (std::string& s : buf_) {
+      if (s.capacity() > kKeepBytes) std::string().swap(s);
+    }
+  }
+
+ private:
+  static constexpr size_t kKeepBytes = 1 << 20;
+  std::string buf_[2];
+  int next_ = 0;
+};
+
+void DecodeEntitiesTo(std::string_view s, std::string* out) {
   const size_t n = s.size();
   size_t i = 0;
   while (i < n) {
     size_t amp = s.find('&', i);
     if (amp == std::string_view::npos) {
-      out.append(s.substr(i));
+      out->append(s.data() + i, n - i);
       break;
     }
-    out.append(s.substr(i, amp - i));
+    out->append(s.data() + i, amp - i);
     i = amp;
     // No reference is longer than this; looking no further keeps a text
     // full of '&' linear.
     size_t semi = s.substr(0, amp + 33).find(';', amp + 1);
     if (semi == std::string_view::npos) {
-      out.push_back('&');
+      out->push_back('&');
       ++i;
       continue;
     }
@@ -474,39 +728,109 @@ std::string DecodeEntities(std::string_view s) {
       }
       if (ok) {
         char32_t cp = NumericReference(value);
-        if (cp != 0) AppendUtf8(cp, &out);
+        if (cp != 0) AppendUtf8(cp, out);
         decoded = true;
       }
     } else if (!body.empty()) {
       const auto& table = NamedEntities();
       auto it = table.find(body);
       if (it != table.end()) {
-        AppendUtf8(it->second, &out);
+        AppendUtf8(it->second, out);
         decoded = true;
       }
     }
     if (decoded) {
       i = semi + 1;
     } else {
-      out.push_back('&');
+      out->push_back('&');
       ++i;
     }
   }
+}
+
+}  // namespace
+
+std::string FixUtf8(std::string_view s) {
+  std::string out;
+  const size_t n = s.size();
+  size_t run = 0, i = 0;  // s[run, i) is valid.
+  while ((i = SkipAscii(s, i)) < n) {
+    size_t skip;
+    const size_t len = ValidSequence(s, i, &skip);
+    if (len != 0) {
+      i += len;
+      continue;
+    }
+    if (out.empty()) out.reserve(n + 2);
+    out.append(s.data() + run, i - run);
+    out.append(kReplacementUtf8);
+    i += skip;
+    run = i;
+  }
+  if (run == 0) return std::string(s);
+  out.append(s.data() + run, n - run);
+  return out;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  const size_t n = s.size();
+  size_t i = 0;
+  while ((i = SkipAscii(s, i)) < n) {
+    size_t skip;
+    const size_t len = ValidSequence(s, i, &skip);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
+std::string DecodeEntities(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  DecodeEntitiesTo(s, &out);
   return out;
 }
 
 std::string CleanText(std::string_view s, size_t max_bytes,
                       bool already_decoded) {
+  std::string out;
+  if (CleanPlainAscii(s, max_bytes, already_decoded, &out)) return out;
+  out.clear();
+  if (CleanAsciiRuns(s, max_bytes, already_decoded, &out)) return out;
+  out.clear();
+  thread_local Scratch scratch;
+  std::string* buf = scratch.Take();
   // Controls go before the tag pass, so that removing them later cannot
   // join "<" and a tag name into a new tag.
-  std::string text = StripTags(RemoveControls(FixUtf8(s)));
+  AppendSanitized(s, buf);
+  std::string_view text = *buf;
+  if (HasMarkup(text)) {
+    buf = scratch.Take();
+    StripTags(text, buf);
+    text = *buf;
+  }
   if (!already_decoded) {
     // Raw HTML: its entities are decoded exactly once. Markup that was
     // escaped in the HTML ("&lt;b&gt;") would now read as a tag; it is
-    // stripped too, so no tag-like text ever leaves this function.
-    text = StripTags(RemoveControls(DecodeEntities(text)));
+    // stripped too, so no tag-like text ever leaves this function. (So
+    // is markup that the first pass joined, as "]]</>>" gives "]]>".)
+    if (text.find('&') != std::string_view::npos) {
+      buf = scratch.Take();
+      DecodeEntitiesTo(text, buf);
+      text = *buf;
+      buf = scratch.Take();
+      AppendSanitized(text, buf);  // Valid UTF-8 already: controls only.
+      text = *buf;
+    }
+    if (HasMarkup(text)) {
+      buf = scratch.Take();
+      StripTags(text, buf);
+      text = *buf;
+    }
   }
-  return Truncate(CollapseWhitespace(text), max_bytes);
+  CollapseAndTruncate(text, max_bytes, &out);
+  scratch.Trim();
+  return out;
 }
 
 std::string Truncate(std::string_view s, size_t max_bytes) {

@@ -17,6 +17,9 @@ inline constexpr size_t kMaxDescriptionBytes = 600;
 // Replaces each invalid UTF-8 sequence with U+FFFD.
 std::string FixUtf8(std::string_view s);
 
+// True when "s" is valid UTF-8 (FixUtf8 would return it unchanged).
+bool IsValidUtf8(std::string_view s);
+
 // Decodes HTML character references once: named (the HTML5 set commonly
 // met in feeds, including &nbsp; &amp; &lt; &gt; &quot; &apos; &hellip;
 // &mdash; ...), decimal and hexadecimal. Unknown or malformed references are

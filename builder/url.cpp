@@ -46,6 +46,22 @@ bool IsValidIpv6Literal(std::string_view bracketed) {
   return inet_pton(AF_INET6, inner.c_str(), &addr) == 1;
 }
 
+char LowerAscii(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (size_t k = 0; k < a.size(); ++k) {
+    if (LowerAscii(a[k]) != lower[k]) return false;
+  }
+  return true;
+}
+
+void AppendLower(std::string_view s, std::string* out) {
+  for (char c : s) out->push_back(LowerAscii(c));
+}
+
 bool IsUnreserved(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
          (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
@@ -67,11 +83,18 @@ std::string PercentEncode(std::string_view s) {
   return out;
 }
 
-}  // namespace
+// An absolute http(s) URL cut into views of the text, as ParseHttpUrl
+// checks it.
+struct UrlParts {
+  bool https = false;
+  std::string_view host;  // As written (any case).
+  int port = 0;
+  std::string_view path, query, fragment;
+};
 
-bool ParseHttpUrl(std::string_view text, Url* url) {
-  Url u;
+bool SplitHttpUrl(std::string_view text, UrlParts* u) {
   if (text.empty() || text.size() > kMaxUrlBytes) return false;
+  bool ascii = true;
   for (char ch : text) {
     unsigned char c = static_cast<unsigned char>(ch);
     // Whitespace, controls, backslashes (which browsers read as '/') and
@@ -80,21 +103,29 @@ bool ParseHttpUrl(std::string_view text, Url* url) {
         c == '"') {
       return false;
     }
+    if (c >= 0x80) ascii = false;
   }
-  if (FixUtf8(text) != text) return false;  // Must be valid UTF-8.
+  if (!ascii && !IsValidUtf8(text)) return false;
 
   size_t colon = text.find(':');
   if (colon == std::string_view::npos) return false;
-  u.scheme = ToLower(text.substr(0, colon));
-  if (u.scheme != "http" && u.scheme != "https") return false;
+  std::string_view scheme = text.substr(0, colon);
+  if (EqualsNoCase(scheme, "https")) {
+    u->https = true;
+  } else if (!EqualsNoCase(scheme, "http")) {
+    return false;
+  }
   std::string_view rest = text.substr(colon + 1);
   if (rest.substr(0, 2) != "//") return false;
   rest.remove_prefix(2);
 
-  size_t auth_end = rest.find_first_of("/?#");
+  size_t auth_end = 0;
+  while (auth_end < rest.size() && rest[auth_end] != '/' &&
+         rest[auth_end] != '?' && rest[auth_end] != '#') {
+    ++auth_end;
+  }
   std::string_view authority = rest.substr(0, auth_end);
-  rest = auth_end == std::string_view::npos ? std::string_view()
-                                            : rest.substr(auth_end);
+  rest = rest.substr(auth_end);
   if (authority.find('@') != std::string_view::npos) return false;
 
   std::string_view host = authority, port;
@@ -126,50 +157,74 @@ bool ParseHttpUrl(std::string_view text, Url* url) {
       value = value * 10 + (c - '0');
     }
     if (value < 1 || value > 65535) return false;
-    u.port = value;
+    u->port = value;
   }
-  u.host = ToLower(host);
+  u->host = host;
 
   size_t hash = rest.find('#');
   if (hash != std::string_view::npos) {
-    u.fragment = std::string(rest.substr(hash + 1));
+    u->fragment = rest.substr(hash + 1);
     rest = rest.substr(0, hash);
   }
   size_t question = rest.find('?');
   if (question != std::string_view::npos) {
-    u.query = std::string(rest.substr(question + 1));
+    u->query = rest.substr(question + 1);
     rest = rest.substr(0, question);
   }
-  u.path = std::string(rest);
-  if (url) *url = std::move(u);
+  u->path = rest;
+  return true;
+}
+
+}  // namespace
+
+bool ParseHttpUrl(std::string_view text, Url* url) {
+  UrlParts parts;
+  if (!SplitHttpUrl(text, &parts)) return false;
+  if (url) {
+    url->scheme = parts.https ? "https" : "http";
+    url->host = ToLower(parts.host);
+    url->port = parts.port;
+    url->path = std::string(parts.path);
+    url->query = std::string(parts.query);
+    url->fragment = std::string(parts.fragment);
+  }
   return true;
 }
 
 bool IsPlaceableUrl(std::string_view text) {
-  return ParseHttpUrl(text, nullptr);
+  UrlParts parts;
+  return SplitHttpUrl(text, &parts);
 }
 
 std::string NormalizeUrl(std::string_view text) {
-  Url u;
-  if (!ParseHttpUrl(text, &u)) return std::string(text);
-  std::string out = u.scheme + "://" + u.host;
-  const int default_port = u.scheme == "https" ? 443 : 80;
+  UrlParts u;
+  if (!SplitHttpUrl(text, &u)) return std::string(text);
+  std::string out;
+  out.reserve(text.size());
+  out += u.https ? "https://" : "http://";
+  AppendLower(u.host, &out);
+  const int default_port = u.https ? 443 : 80;
   if (u.port != 0 && u.port != default_port) {
-    out += ':' + std::to_string(u.port);
+    out += ':';
+    out += std::to_string(u.port);
   }
   std::string_view path = u.path;
   while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   out += path;
-  if (!u.query.empty()) out += '?' + u.query;
+  if (!u.query.empty()) {
+    out += '?';
+    out += u.query;
+  }
   return out;
 }
 
 std::string DisplayHost(std::string_view text) {
-  Url u;
-  if (!ParseHttpUrl(text, &u)) return "";
-  std::string_view host = u.host;
-  if (host.substr(0, 4) == "www." && host.size() > 4) host.remove_prefix(4);
-  return std::string(host);
+  UrlParts u;
+  if (!SplitHttpUrl(text, &u)) return "";
+  std::string host;
+  AppendLower(u.host, &host);
+  if (host.size() > 4 && host.compare(0, 4, "www.") == 0) host.erase(0, 4);
+  return host;
 }
 
 std::string AppendQuery(

@@ -1122,3 +1122,48 @@ TEST_CASE("feeds: fuzz regression, csv field ending in \"</\"",
     }
   }
 }
+
+// Field values are read as views of the parsed document where they are one
+// piece; these pin the cases where they are not.
+TEST_CASE("feeds: csv text after a closing quote joins the field",
+          "[feeds][csv]") {
+  Result r = Parse(Csv(), "\"Heat\" Pad,https://c.com/a,\"a\"\"b\"c\n");
+  REQUIRE(r.links.size() == 1);
+  CHECK(r.links[0].title == "Heat Pad");
+  CHECK(r.links[0].description == "a\"bc");
+}
+
+TEST_CASE("feeds: rss text split by CDATA and comments reads whole",
+          "[feeds]") {
+  const std::string doc =
+      "<rss><channel><item><title>Heat <![CDATA[& Wrap]]> Pad</title>"
+      "<link>https://a.com/<!-- c -->wrap</link></item></channel></rss>";
+  Result r = Parse("rss", doc);
+  REQUIRE(r.links.size() == 1);
+  CHECK(r.links[0].title == "Heat & Wrap Pad");
+  CHECK(r.links[0].url == "https://a.com/wrap");
+}
+
+TEST_CASE("feeds: mapped xml child and attribute names read directly",
+          "[feeds]") {
+  FeedConfig feed = Feed("xml", "direct");
+  feed.mapping.items = "//offer";
+  feed.mapping.fields = {{"title", "text"},   {"url", "@href"},
+                         {"price", "div"},     {"categories", "p:tag"},
+                         {"currency", "@cur"}, {"advertiser", "node"}};
+  feed.mapping.namespaces = {{"p", "urn:offers"}};
+  const std::string doc =
+      "<list xmlns:o=\"urn:offers\">"
+      "<offer href=\"https://a.com/x\" cur=\"EUR\"><text>One <b>two</b></text>"
+      "<text>Other</text><div>9.50</div><o:tag>A</o:tag><tag>no</tag>"
+      "<o:tag>B</o:tag><node>Acme</node></offer></list>";
+  Result r = Parse(feed, doc);
+  REQUIRE(r.links.size() == 1);
+  const Link& l = r.links[0];
+  CHECK(l.title == "One two");
+  CHECK(l.url == "https://a.com/x");
+  CHECK(l.price == "9.50");
+  CHECK(l.currency == "EUR");
+  CHECK(l.advertiser == "Acme");
+  CHECK(l.categories == std::vector<std::string>{"A", "B"});
+}

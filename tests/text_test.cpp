@@ -255,3 +255,68 @@ TEST_CASE("text: fuzz regression, '<' glued to text", "[text][fuzz]") {
     }
   }
 }
+
+// CleanText takes shortcuts for common text (plain ASCII, runs of bytes
+// copied at once, reading stopped once the cut is certain); these pin the
+// results at the edges of those shortcuts.
+TEST_CASE("text: CleanText shortcuts give the same text", "[text]") {
+  // ASCII and multibyte.
+  CHECK(CleanText("caf\xC3\xA9 au lait", 200) == "caf\xC3\xA9 au lait");
+  CHECK(CleanText("abcdefghijklmno\xC2\xA0p", 200) == "abcdefghijklmno p");
+  // '<' that starts no tag, at the end; "</" at the end.
+  CHECK(CleanText("Price <", 200) == "Price <");
+  CHECK(CleanText("Price <", 200, false) == "Price <");
+  CHECK(CleanText("a </", 200, false) == "a");
+  CHECK(CleanText("1234567 <b>890</b>", 200) == "1234567 890");
+  // Entities at the start, the end and unterminated.
+  CHECK(CleanText("AT&amp;T", 200, false) == "AT&T");
+  CHECK(CleanText("AT&amp;T", 200) == "AT&amp;T");
+  CHECK(CleanText("&amp;", 200, false) == "&");
+  CHECK(CleanText("x &amp", 200, false) == "x &amp");
+  CHECK(CleanText("&lt;b&gt;x&lt;/b&gt;", 200, false) == "x");
+  CHECK(CleanText("&lt;b&gt;x", 200) == "&lt;b&gt;x");
+  CHECK(CleanText("Tom &amp;amp; Jerry", 200) == "Tom &amp;amp; Jerry");
+  // Invalid UTF-8 at the end, control bytes, DEL.
+  CHECK(CleanText("abc\xE2\x82", 200) == "abc" + kFffd);
+  CHECK(CleanText("a\x01"
+                  "b",
+                  200) == "ab");
+  CHECK(CleanText("abcdefgh\x7F"
+                  "ijk",
+                  200) == "abcdefghijk");
+  // Whitespace: line ends, runs (also across an 8-byte boundary), ends.
+  CHECK(CleanText("a\tb\nc\r\nd", 200) == "a b c d");
+  CHECK(CleanText("  lead and trail  ", 200) == "lead and trail");
+  CHECK(CleanText("double  space", 200) == "double space");
+  CHECK(CleanText("abcdefg  hij", 200) == "abcdefg hij");
+  CHECK(CleanText("abcdefg hijklmnop", 200) == "abcdefg hijklmnop");
+  CHECK(CleanText("a !b", 200) == "a !b");
+  // Cuts: trailing space past the limit, a word past it, "]]>" formed
+  // past it once a control byte or an entity is gone.
+  CHECK(CleanText(std::string(300, 'a'), 200) ==
+        std::string(197, 'a') + "\xE2\x80\xA6");
+  CHECK(CleanText("abcde    ", 5) == "abcde");
+  CHECK(CleanText("abcde f", 5) == "ab\xE2\x80\xA6");
+  CHECK(CleanText("abcdef", 5) == "ab\xE2\x80\xA6");
+  CHECK(CleanText("ab]]\x01>cdef", 3) == "\xE2\x80\xA6");
+  CHECK(CleanText("x]]&gt;", 200, false) == "x");
+  CHECK(CleanText("x]]&gt;yz", 2, false) == "xy");
+  CHECK(CleanText("x ]", 200) == "x ]");
+  CHECK(CleanText("abcdefgh]]>ijkl", 200) == "abcdefghijkl");
+}
+
+TEST_CASE("text: IsValidUtf8 agrees with FixUtf8", "[text]") {
+  for (const std::string& s :
+       {std::string("plain"), std::string("caf\xC3\xA9"),
+        std::string("\xF4\x8F\xBF\xBF"), std::string("a\xFF"),
+        std::string("end\xE2\x82"), std::string("\xED\xA0\x80"),
+        std::string("\xC0\xAF"), std::string(20, 'x') + "\x80"}) {
+    CHECK(linkpage::IsValidUtf8(s) == (FixUtf8(s) == s));
+  }
+}
+
+TEST_CASE("text: CleanText without a practical limit", "[text]") {
+  const size_t no_limit = std::string::npos;
+  CHECK(CleanText("plain words", no_limit) == "plain words");
+  CHECK(CleanText(" a  <b>b</b> ", no_limit, false) == "a b");
+}
