@@ -247,6 +247,8 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
   }
 
   std::string first_error;
+  std::vector<std::vector<Link>> feed_links(n);
+  size_t total = 0;
   for (size_t i = 0; i < n; ++i) {
     const FeedConfig& feed = site.feeds[i];
     if (local[i]) fetched[i] = ReadLocalFeed(site.dir, feed);
@@ -263,8 +265,8 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
           << out.report.items << " items, only the first " << kMaxItemsPerFeed
           << " used\n";
     }
-    links->insert(links->end(), std::make_move_iterator(out.links.begin()),
-                  std::make_move_iterator(out.links.end()));
+    total += out.links.size();
+    feed_links[i] = std::move(out.links);
     fetched[i] = FetchResult();  // The bytes are parsed: let them go.
     cached[i].reset();
     if (first_error.empty()) {
@@ -277,6 +279,14 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
       }
     }
     report->feeds.push_back(std::move(out.report));
+  }
+  // One allocation for all links: growing the vector feed by feed would
+  // move every link several times.
+  links->reserve(links->size() + total);
+  for (std::vector<Link>& some : feed_links) {
+    links->insert(links->end(), std::make_move_iterator(some.begin()),
+                  std::make_move_iterator(some.end()));
+    some = std::vector<Link>();
   }
   if (!first_error.empty()) {
     *err = first_error;
