@@ -9,6 +9,7 @@
 
 #include <md4c-html.h>
 
+#include "file.h"
 #include "text.h"
 
 namespace linkpage {
@@ -93,22 +94,17 @@ bool ReadArticle(const std::string& path, const std::string& slug,
            why + "; create the file or fix \"article\" in site.json";
     return false;
   };
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return fail(std::filesystem::exists(path, ec) ? "not a regular file"
-                                                  : "no such file");
+  std::string why;
+  switch (ReadWholeFile(path, kMaxArticleBytes, markdown, &why)) {
+    case ReadResult::kOk:
+      return true;
+    case ReadResult::kTooLarge:
+      return fail("larger than " + std::to_string(kMaxArticleBytes) +
+                  " bytes");
+    case ReadResult::kFailed:
+      break;
   }
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"),
-                                          &std::fclose);
-  if (!f) return fail(std::strerror(errno));
-  markdown->clear();
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) {
-    markdown->append(buf, n);
-  }
-  if (std::ferror(f.get())) return fail(std::strerror(errno));
-  return true;
+  return fail(why);
 }
 
 bool LoadArticle(const std::string& path, const std::string& slug,

@@ -2,6 +2,7 @@
 #ifndef LINKPAGE_ARTICLE_H_
 #define LINKPAGE_ARTICLE_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,9 @@ namespace linkpage {
 // if the Markdown parser fails, with "*err" set.
 bool MarkdownToHtml(std::string_view markdown, std::string* html,
                     std::string* err);
+
+// Largest article read, in bytes.
+inline constexpr int64_t kMaxArticleBytes = 16 * 1024 * 1024;
 
 // Reads the Markdown of page "slug" from "path". On failure "*err" names
 // the page and the file.

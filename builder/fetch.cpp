@@ -15,6 +15,8 @@
 #include <mutex>
 #include <random>
 
+#include "file.h"
+
 namespace linkpage {
 
 namespace fs = std::filesystem;
@@ -22,10 +24,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct FileCloser {
-  void operator()(FILE* f) const { std::fclose(f); }
-};
 
 bool StartsWithNoCase(const std::string& s, const char* prefix) {
   size_t n = std::strlen(prefix);
@@ -480,28 +478,19 @@ FetchResult ReadLocalFeed(const std::string& site_dir,
   auto start = Clock::now();
   FetchResult r;
   r.source = LocalPath(site_dir, feed);
-  std::unique_ptr<FILE, FileCloser> f(std::fopen(r.source.c_str(), "rb"));
-  if (!f) {
-    r.error = "cannot read " + r.source + ": " + std::strerror(errno) +
-              " (from \"url\" in " + feed.file + ")";
-    return r;
-  }
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) {
-    if (static_cast<int64_t>(r.body.size() + n) > feed.max_bytes) {
-      r.body.clear();
+  std::string why;
+  switch (ReadWholeFile(r.source, feed.max_bytes, &r.body, &why)) {
+    case ReadResult::kOk:
+      break;
+    case ReadResult::kTooLarge:
       r.error = r.source + " is larger than max_bytes (" +
                 std::to_string(feed.max_bytes) + "); raise \"max_bytes\" in " +
                 feed.file + " if it is expected";
       return r;
-    }
-    r.body.append(buf, n);
-  }
-  if (std::ferror(f.get())) {
-    r.body.clear();
-    r.error = "error reading " + r.source;
-    return r;
+    case ReadResult::kFailed:
+      r.error = "cannot read " + r.source + ": " + why + " (from \"url\" in " +
+                feed.file + ")";
+      return r;
   }
   r.ok = true;
   r.seconds = Seconds(Clock::now() - start);

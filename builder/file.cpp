@@ -1,0 +1,55 @@
+#include "file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "unique_fd.h"
+
+namespace linkpage {
+
+ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
+                         std::string* out, std::string* why) {
+  out->clear();
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  struct stat st;
+  if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) {
+    *why = std::strerror(errno);
+    return ReadResult::kFailed;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    *why = "not a regular file";
+    return ReadResult::kFailed;
+  }
+  auto too_large = [&] {
+    out->clear();
+    return ReadResult::kTooLarge;
+  };
+  if (st.st_size > max_bytes) return too_large();
+  // One byte more than fstat says, so that a file that grew shows.
+  out->resize(static_cast<size_t>(st.st_size) + 1);
+  size_t have = 0;
+  for (;;) {
+    if (have == out->size()) {
+      if (static_cast<int64_t>(have) > max_bytes) return too_large();
+      out->resize(have * 2);
+    }
+    ssize_t n = ::read(fd.get(), out->data() + have, out->size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *why = std::strerror(errno);
+      out->clear();
+      return ReadResult::kFailed;
+    }
+    if (n == 0) break;
+    have += static_cast<size_t>(n);
+  }
+  if (static_cast<int64_t>(have) > max_bytes) return too_large();
+  out->resize(have);
+  return ReadResult::kOk;
+}
+
+}  // namespace linkpage
