@@ -107,5 +107,23 @@ TEST_CASE("article: a missing file names the page") {
                       Catch::Contains("/nonexistent/x.md"));
 }
 
+TEST_CASE("article: read whole, a directory or an oversized file refused") {
+  test::TempDir dir;
+  std::string md, err;
+  const std::string path = dir / "a.md";
+  std::string text(100000, 'x');
+  text += "\n# end\n";
+  test::WriteFile(path, text);
+  REQUIRE(ReadArticle(path, "p", &md, &err));
+  CHECK(md == text);
+  CHECK_FALSE(ReadArticle(dir.path(), "p", &md, &err));
+  CHECK_THAT(err, Catch::Contains("not a regular file"));
+  test::WriteFile(path, std::string(kMaxArticleBytes + 1, 'x'));
+  CHECK_FALSE(ReadArticle(path, "p", &md, &err));
+  CHECK_THAT(err, Catch::Contains("larger than 16777216 bytes") &&
+                      Catch::Contains("page \"p\""));
+  CHECK(md.empty());
+}
+
 }  // namespace
 }  // namespace linkpage
