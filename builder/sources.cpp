@@ -1,10 +1,13 @@
 #include "sources.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <sstream>
+#include <thread>
 
 #include "build.h"
 #include "cache.h"
@@ -246,14 +249,39 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
     fetched[request_feed[k]] = std::move(results[k]);
   }
 
+  // Feeds are parsed on "jobs" threads; what each one logs is kept and
+  // written in feed order.
+  std::vector<Outcome> outcomes(n);
+  std::vector<std::string> logs(n);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < n;) {
+      std::ostringstream feed_log;
+      if (local[i]) fetched[i] = ReadLocalFeed(site.dir, site.feeds[i]);
+      outcomes[i] = Decide(site.feeds[i], options, fetched[i], local[i],
+                           cached[i], cache_errors[i], &cache, feed_log);
+      fetched[i] = FetchResult();  // The bytes are parsed: let them go.
+      cached[i].reset();
+      logs[i] = feed_log.str();
+    }
+  };
+  const int jobs = options.jobs > 0
+                       ? options.jobs
+                       : static_cast<int>(std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (int t = 1; t < std::min<int>(jobs, static_cast<int>(n)); ++t) {
+    threads.emplace_back(work);
+  }
+  work();
+  for (std::thread& t : threads) t.join();
+
   std::string first_error;
   std::vector<std::vector<Link>> feed_links(n);
   size_t total = 0;
   for (size_t i = 0; i < n; ++i) {
     const FeedConfig& feed = site.feeds[i];
-    if (local[i]) fetched[i] = ReadLocalFeed(site.dir, feed);
-    Outcome out = Decide(feed, options, fetched[i], local[i], cached[i],
-                         cache_errors[i], &cache, log);
+    Outcome& out = outcomes[i];
+    log << logs[i];
     log << "linkpage: " << out.message << "\n";
     if (out.report.dropped_urls > 0) {
       log << "linkpage: feed \"" << feed.name << "\": "
@@ -267,8 +295,6 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
     }
     total += out.links.size();
     feed_links[i] = std::move(out.links);
-    fetched[i] = FetchResult();  // The bytes are parsed: let them go.
-    cached[i].reset();
     if (first_error.empty()) {
       if (out.report.status == "failed") {
         first_error = "feed \"" + feed.name + "\" is required and has no "
