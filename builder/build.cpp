@@ -263,9 +263,7 @@ bool RenderSite(const Site& site, const Options& options,
                 Publisher* publisher, std::ostream* progress, Report* report,
                 std::string* err) {
   const int year = CopyrightYear(site, options.env, Now(options));
-  int jobs = options.jobs > 0
-                 ? options.jobs
-                 : static_cast<int>(std::thread::hardware_concurrency());
+  const int jobs = Jobs(options);
   if (!RenderPages(site, year, jobs, links_hash, renderer, index, publisher,
                    progress, report, err)) {
     return false;
@@ -379,7 +377,7 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
                   "it; choose a directory of its own, such as SITE/out");
     }
   }
-  Publisher publisher(out_dir);
+  Publisher publisher(out_dir, Jobs(options));
   if (!publisher.Begin(&err) ||
       !RenderSite(site, options, links_hash, renderer, index, &publisher,
                   options.progress ? &log : nullptr, report, &err)) {

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "config.h"
 
@@ -28,6 +29,14 @@ struct Options {
 // The run's clock: options.now, else the real one.
 inline int64_t Now(const Options& options) {
   return options.now ? *options.now : static_cast<int64_t>(std::time(nullptr));
+}
+
+// Threads for parsing, rendering and staging: options.jobs, else one per
+// core.
+inline int Jobs(const Options& options) {
+  if (options.jobs > 0) return options.jobs;
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  return cores > 0 ? cores : 1;
 }
 
 }  // namespace linkpage

@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "unique_fd.h"
@@ -96,7 +98,8 @@ bool SameTime(const struct timespec& a, const struct timespec& b) {
 
 }  // namespace
 
-Publisher::Publisher(std::string out_dir) : out_dir_(std::move(out_dir)) {
+Publisher::Publisher(std::string out_dir, int jobs)
+    : out_dir_(std::move(out_dir)), jobs_(std::max(1, jobs)) {
   while (out_dir_.size() > 1 && out_dir_.back() == '/') out_dir_.pop_back();
   fs::path p = fs::absolute(out_dir_).lexically_normal();
   if (p.filename().empty()) p = p.parent_path();
@@ -172,29 +175,51 @@ bool Publisher::Keep(const std::string& rel_path, uint64_t inputs,
 }
 
 bool Publisher::StageKept(std::string* err) {
-  for (const std::string& rel_path : kept_) {
-    size_t slash = rel_path.rfind('/');
-    if (!EnsureDir(slash == std::string::npos ? "" : rel_path.substr(0, slash),
-                   err)) {
-      return false;
+  // Spread over "jobs_" threads: with many pages this is one mkdir, two
+  // lstats and a link each, all waiting on the file system.
+  std::atomic<size_t> next_index{0};
+  std::atomic<bool> failed{false};
+  std::mutex err_mu;
+  auto work = [&] {
+    std::string e;
+    for (size_t i; !failed && (i = next_index++) < kept_.size();) {
+      if (!StageOne(kept_[i], &e)) {
+        std::lock_guard<std::mutex> lock(err_mu);
+        if (!failed.exchange(true)) *err = e;
+      }
     }
-    const std::string live = out_dir_ + "/" + rel_path;
-    const std::string next = staging_dir_ + "/" + rel_path;
-    struct stat live_st, next_st;
-    if (::lstat(live.c_str(), &live_st) != 0) {
-      *err = "cannot keep " + live + ": " + Errno();
-      return false;
-    }
-    if (::lstat(next.c_str(), &next_st) == 0 &&
-        next_st.st_ino == live_st.st_ino && next_st.st_dev == live_st.st_dev) {
-      continue;  // Already the same file.
-    }
-    std::error_code ec;
-    fs::remove_all(next, ec);
-    if (::link(live.c_str(), next.c_str()) != 0) {
-      *err = "cannot link " + live + " to " + next + ": " + Errno();
-      return false;
-    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 1; t < jobs_ && static_cast<size_t>(t) < kept_.size(); ++t) {
+    threads.emplace_back(work);
+  }
+  work();
+  for (std::thread& t : threads) t.join();
+  return !failed;
+}
+
+bool Publisher::StageOne(const std::string& rel_path, std::string* err) {
+  size_t slash = rel_path.rfind('/');
+  if (!EnsureDir(slash == std::string::npos ? "" : rel_path.substr(0, slash),
+                 err)) {
+    return false;
+  }
+  const std::string live = out_dir_ + "/" + rel_path;
+  const std::string next = staging_dir_ + "/" + rel_path;
+  struct stat live_st, next_st;
+  if (::lstat(live.c_str(), &live_st) != 0) {
+    *err = "cannot keep " + live + ": " + Errno();
+    return false;
+  }
+  if (::lstat(next.c_str(), &next_st) == 0 &&
+      next_st.st_ino == live_st.st_ino && next_st.st_dev == live_st.st_dev) {
+    return true;  // Already the same file.
+  }
+  std::error_code ec;
+  fs::remove_all(next, ec);
+  if (::link(live.c_str(), next.c_str()) != 0) {
+    *err = "cannot link " + live + " to " + next + ": " + Errno();
+    return false;
   }
   return true;
 }

@@ -31,7 +31,8 @@ enum class FileChange { kAdded, kChanged, kUnchanged };
 // run repairs whatever it left in the staging tree.
 class Publisher {
  public:
-  explicit Publisher(std::string out_dir);
+  // "jobs": threads for putting kept files into the staging tree.
+  explicit Publisher(std::string out_dir, int jobs = 1);
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
 
@@ -79,6 +80,7 @@ class Publisher {
   bool EnsureDir(const std::string& rel_dir, std::string* err);
   // Hard-links the kept files into the staging tree.
   bool StageKept(std::string* err);
+  bool StageOne(const std::string& rel_path, std::string* err);
   // Live files the new site does not have.
   int CountRemoved();
   void WriteManifest();
@@ -93,6 +95,7 @@ class Publisher {
   };
 
   std::string out_dir_;
+  int jobs_ = 1;
   std::string staging_dir_;
   std::string manifest_path_;
   std::string lock_path_;

@@ -265,9 +265,7 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
       logs[i] = feed_log.str();
     }
   };
-  const int jobs = options.jobs > 0
-                       ? options.jobs
-                       : static_cast<int>(std::thread::hardware_concurrency());
+  const int jobs = Jobs(options);
   std::vector<std::thread> threads;
   for (int t = 1; t < std::min<int>(jobs, static_cast<int>(n)); ++t) {
     threads.emplace_back(work);
