@@ -2,7 +2,6 @@
 
 #include <string>
 
-
 #include <md4c-html.h>
 
 #include "file.h"
