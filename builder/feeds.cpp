@@ -671,6 +671,21 @@ void MergeExtensions(const Extensions& ext, RawItem* item) {
                       ext.images.end());
 }
 
+// The fields RSS and Atom read alike (descriptions, then contents;
+// extensions; enclosure images), then the item into "sink".
+void AddXmlItem(XmlItem* x, ItemSink* sink) {
+  RawItem& item = x->item;
+  item.descriptions.insert(item.descriptions.end(), x->descriptions.begin(),
+                           x->descriptions.end());
+  item.descriptions.insert(item.descriptions.end(), x->contents.begin(),
+                           x->contents.end());
+  MergeExtensions(x->ext, &item);
+  item.images.insert(item.images.end(), x->enclosure_images.begin(),
+                     x->enclosure_images.end());
+  sink->Add(item);
+}
+
+
 void ReadRssItem(pugi::xml_node node, XmlItem* x, ItemSink* sink) {
   if (!sink->Count()) return;
   x->Clear();
@@ -710,14 +725,7 @@ void ReadRssItem(pugi::xml_node node, XmlItem* x, ItemSink* sink) {
   item.urls.push_back(link);
   item.urls.push_back(x->ext.g_link);
   item.urls.push_back(guid);
-  item.descriptions.insert(item.descriptions.end(), x->descriptions.begin(),
-                           x->descriptions.end());
-  item.descriptions.insert(item.descriptions.end(), x->contents.begin(),
-                           x->contents.end());
-  MergeExtensions(x->ext, &item);
-  item.images.insert(item.images.end(), x->enclosure_images.begin(),
-                     x->enclosure_images.end());
-  sink->Add(item);
+  AddXmlItem(x, sink);
 }
 
 void ReadRss(const pugi::xml_document& doc, ItemSink* sink) {
@@ -774,14 +782,7 @@ void ReadAtomEntry(pugi::xml_node node, std::string_view p, XmlItem* x,
   item.urls.push_back(x->alternates.empty() ? std::string_view()
                                             : x->alternates.front());
   item.urls.push_back(x->ext.g_link);
-  item.descriptions.insert(item.descriptions.end(), x->descriptions.begin(),
-                           x->descriptions.end());
-  item.descriptions.insert(item.descriptions.end(), x->contents.begin(),
-                           x->contents.end());
-  MergeExtensions(x->ext, &item);
-  item.images.insert(item.images.end(), x->enclosure_images.begin(),
-                     x->enclosure_images.end());
-  sink->Add(item);
+  AddXmlItem(x, sink);
 }
 
 void ReadAtom(const pugi::xml_document& doc, ItemSink* sink) {
