@@ -199,11 +199,7 @@ bool Publisher::StageKept(std::string* err) {
 }
 
 bool Publisher::StageOne(const std::string& rel_path, std::string* err) {
-  size_t slash = rel_path.rfind('/');
-  if (!EnsureDir(slash == std::string::npos ? "" : rel_path.substr(0, slash),
-                 err)) {
-    return false;
-  }
+  if (!EnsureParentDir(rel_path, err)) return false;
   const std::string live = out_dir_ + "/" + rel_path;
   const std::string next = staging_dir_ + "/" + rel_path;
   struct stat live_st, next_st;
@@ -224,7 +220,11 @@ bool Publisher::StageOne(const std::string& rel_path, std::string* err) {
   return true;
 }
 
-bool Publisher::EnsureDir(const std::string& rel_dir, std::string* err) {
+bool Publisher::EnsureParentDir(const std::string& rel_path,
+                                std::string* err) {
+  const size_t slash = rel_path.rfind('/');
+  const std::string rel_dir =
+      slash == std::string::npos ? "" : rel_path.substr(0, slash);
   if (rel_dir.empty()) return true;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -253,11 +253,7 @@ bool Publisher::EnsureDir(const std::string& rel_dir, std::string* err) {
 bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
                       FileChange* change, std::string* err, uint64_t inputs,
                       uint64_t sources) {
-  size_t slash = rel_path.rfind('/');
-  if (!EnsureDir(slash == std::string::npos ? "" : rel_path.substr(0, slash),
-                 err)) {
-    return false;
-  }
+  if (!EnsureParentDir(rel_path, err)) return false;
   const std::string live = out_dir_ + "/" + rel_path;
   const std::string next = staging_dir_ + "/" + rel_path;
   struct stat live_st, next_st, written_st{};

@@ -77,7 +77,8 @@ class Publisher {
   const std::string& staging_dir() const { return staging_dir_; }
 
  private:
-  bool EnsureDir(const std::string& rel_dir, std::string* err);
+  // Creates the staging directory that "rel_path" goes in, if need be.
+  bool EnsureParentDir(const std::string& rel_path, std::string* err);
   // Hard-links the kept files into the staging tree.
   bool StageKept(std::string* err);
   bool StageOne(const std::string& rel_path, std::string* err);
