@@ -409,6 +409,67 @@ TEST_CASE("sources: a required feed down leaves the previous out/ as is") {
   CHECK(Tree(dir / "out") == before);
 }
 
+TEST_CASE("sources: feeds parsed in parallel come out in feed order") {
+  // Twelve local feeds of different sizes, one broken: links, reports and
+  // log lines must be in feed order whatever the number of threads.
+  TempDir dir;
+  Site site;
+  site.dir = dir.path();
+  fs::create_directories(dir / ".linkpage-cache");
+  for (int f = 0; f < 12; ++f) {
+    FeedConfig feed;
+    feed.name = "feed-" + std::string(f < 10 ? "0" : "") + std::to_string(f);
+    feed.file = dir / ("link-feeds/" + feed.name + ".json");
+    feed.url = feed.name + ".xml";
+    std::string rss = "<rss version=\"2.0\"><channel><title>t</title>";
+    for (int i = 0; i < (f % 4 + 1) * 50; ++i) {
+      rss += "<item><title>" + feed.name + " item " + std::to_string(i) +
+             "</title><link>https://" + feed.name + ".example/" +
+             std::to_string(i) + "</link></item>";
+    }
+    rss += f == 7 ? "<item><title>cut" : "</channel></rss>";
+    WriteFile(dir / (feed.name + ".xml"), rss);
+    site.feeds.push_back(feed);
+  }
+  auto run = [&](int jobs, std::vector<Link>* links, Report* report,
+                 std::string* log_text) {
+    Options options;
+    options.site_dir = dir.path();
+    options.offline = true;
+    options.env = FakeEnv();
+    options.now = kT0;
+    options.jobs = jobs;
+    std::ostringstream log;
+    std::string err;
+    REQUIRE(GatherFeeds(site, options, log, report, links, &err));
+    *log_text = log.str();
+  };
+  std::vector<Link> one_links, many_links;
+  Report one, many;
+  std::string one_log, many_log;
+  run(1, &one_links, &one, &one_log);
+  run(4, &many_links, &many, &many_log);
+  REQUIRE(many.feeds.size() == 12);
+  for (size_t i = 0; i < many.feeds.size(); ++i) {
+    CHECK(many.feeds[i].name == site.feeds[i].name);
+    CHECK(many.feeds[i].status == one.feeds[i].status);
+    CHECK(many.feeds[i].links == one.feeds[i].links);
+  }
+  CHECK(many.feeds[7].status == "dropped");
+  CHECK(many_log == one_log);
+  size_t at = 0;
+  for (const FeedConfig& feed : site.feeds) {
+    size_t found = many_log.find("feed \"" + feed.name + "\"", at);
+    REQUIRE(found != std::string::npos);
+    at = found;
+  }
+  REQUIRE(many_links.size() == one_links.size());
+  for (size_t i = 0; i < many_links.size(); ++i) {
+    CHECK(many_links[i].url == one_links[i].url);
+    if (i > 0) CHECK(many_links[i - 1].feed <= many_links[i].feed);
+  }
+}
+
 TEST_CASE("sources: fetch refreshes the cache and builds nothing") {
   TempDir dir;
   test::CopyExampleSite(dir.path());
