@@ -49,18 +49,23 @@ bool SameBytes(const std::string& path, std::string_view bytes,
 }
 
 // Writes a new file at "path"; "*st", when given, receives its status.
+// "replace": a file may be at "path" already (otherwise one is only
+// looked for when the create fails).
 bool WriteAll(const std::string& path, std::string_view bytes,
-              std::string* err, struct stat* st = nullptr) {
+              std::string* err, struct stat* st = nullptr,
+              bool replace = true) {
   // Replace rather than overwrite in place: a hard link to the old file
   // (say, from a backup) must not change.
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+  if (replace && ::unlink(path.c_str()) != 0 && errno != ENOENT) {
     *err = "cannot replace " + path + ": " + Errno();
     return false;
   }
   // O_EXCL: never write through a link into a file another tree shares.
-  UniqueFd fd(::open(path.c_str(),
-                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                     0644));
+  const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  UniqueFd fd(::open(path.c_str(), flags, 0644));
+  if (fd.get() < 0 && !replace && errno == EEXIST) {
+    return WriteAll(path, bytes, err, st, true);
+  }
   if (fd.get() < 0) {
     *err = "cannot create " + path + ": " + Errno();
     return false;
@@ -122,6 +127,7 @@ bool Publisher::Begin(std::string* err) {
                       "choose another --out";
     return false;
   }
+  live_exists_ = ::lstat(out_dir_.c_str(), &st) == 0;
   std::error_code ec;
   fs::create_directories(staging_dir_, ec);
   if (ec) {
@@ -133,6 +139,7 @@ bool Publisher::Begin(std::string* err) {
     *err = staging_dir_ + " is not a directory; remove it";
     return false;
   }
+  staging_empty_ = fs::is_empty(staging_dir_, ec) && !ec;
   // The manifest of the live tree; a missing or damaged one only means
   // that every file is made anew.
   std::ifstream in(manifest_path_);
@@ -232,8 +239,19 @@ bool Publisher::EnsureParentDir(const std::string& rel_path,
   }
   fs::path dir = fs::path(staging_dir_) / rel_dir;
   std::error_code ec;
-  // A file standing where a directory must go is removed first.
   struct stat st;
+  if (staging_empty_) {
+    // Nothing in the way; the parent is there unless this is a deeper
+    // directory not made yet.
+    if (::mkdir(dir.c_str(), 0755) == 0 ||
+        (errno == EEXIST && ::lstat(dir.c_str(), &st) == 0 &&
+         S_ISDIR(st.st_mode))) {
+      std::lock_guard<std::mutex> lock(mu_);
+      made_dirs_.insert(rel_dir);
+      return true;
+    }
+  }
+  // A file standing where a directory must go is removed first.
   for (fs::path p = dir; p.string().size() > staging_dir_.size();
        p = p.parent_path()) {
     if (::lstat(p.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
@@ -257,16 +275,23 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
   const std::string live = out_dir_ + "/" + rel_path;
   const std::string next = staging_dir_ + "/" + rel_path;
   struct stat live_st, next_st, written_st{};
-  bool live_exists, next_exists;
-  bool live_same = SameBytes(live, bytes, &live_st, &live_exists);
-  bool next_same = SameBytes(next, bytes, &next_st, &next_exists);
+  // With no live tree, or an empty staging tree at the start, there is
+  // nothing to compare with: a first build only creates files.
+  bool live_exists = false, next_exists = false;
+  const bool live_same =
+      live_exists_ && SameBytes(live, bytes, &live_st, &live_exists);
+  const bool next_same =
+      !staging_empty_ && SameBytes(next, bytes, &next_st, &next_exists);
   if (!next_same) {
     struct stat st;
-    if (::lstat(next.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (!staging_empty_ && ::lstat(next.c_str(), &st) == 0 &&
+        S_ISDIR(st.st_mode)) {
       std::error_code ec;
       fs::remove_all(next, ec);  // A directory where a file must go.
     }
-    if (!WriteAll(next, bytes, err, &written_st)) return false;
+    if (!WriteAll(next, bytes, err, &written_st, !staging_empty_)) {
+      return false;
+    }
   }
   Entry entry{inputs, sources, static_cast<int64_t>(bytes.size()),
               Nanoseconds(written_st.st_mtim)};
@@ -368,10 +393,13 @@ bool Publisher::Commit(int* removed, std::string* err) {
   }
   if (!StageKept(err)) return false;
 
-  // Remove from the staging tree what the new site does not have.
+  // Remove from the staging tree what the new site does not have (an
+  // empty one at the start holds only this run's files).
   std::error_code ec;
   std::vector<fs::path> extra_files, dirs;
-  for (auto it = fs::recursive_directory_iterator(staging_dir_, ec);
+  for (auto it = staging_empty_ ? fs::recursive_directory_iterator()
+                                : fs::recursive_directory_iterator(
+                                      staging_dir_, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     std::string rel = RelativeTo(it->path(), staging_dir_);
     if (it->is_directory(ec) && !it->is_symlink(ec)) {

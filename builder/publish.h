@@ -110,6 +110,8 @@ class Publisher {
   std::vector<std::string> kept_;    // Guarded by mu_.
   std::set<std::string> made_dirs_;  // Guarded by mu_.
   std::atomic<int> differing_{0};    // Files whose bytes differ from live.
+  bool live_exists_ = false;    // The live tree was there at Begin().
+  bool staging_empty_ = false;  // The staging tree was empty at Begin().
 };
 
 }  // namespace linkpage

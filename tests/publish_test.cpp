@@ -125,6 +125,39 @@ TEST_CASE("publish: nothing reaches out/ before Commit") {
   CHECK_FALSE(fs::exists(dir / ".out.linkpage-next/extra.html"));
 }
 
+TEST_CASE("publish: a first build into an empty staging tree") {
+  // Nothing to compare with: files are only created. A path written twice
+  // keeps the last bytes, directories of any depth are made, and a first
+  // build abandoned half-way leaves a staging tree the next one repairs.
+  TempDir dir;
+  const std::string out = dir / "out";
+  {
+    Publisher p(out);
+    std::string err;
+    REQUIRE(p.Begin(&err));
+    FileChange c;
+    REQUIRE(p.Write("a/index.html", "half", &c, &err));
+    REQUIRE(p.Write("gone/index.html", "x", &c, &err));
+  }
+  CHECK_FALSE(fs::exists(out));
+  Publisher p(out);
+  std::string err;
+  REQUIRE(p.Begin(&err));
+  FileChange c;
+  REQUIRE(p.Write("a/index.html", "one", &c, &err));
+  CHECK(c == FileChange::kAdded);
+  REQUIRE(p.Write("a/index.html", "two", &c, &err));
+  REQUIRE(p.Write("x/y/z/deep.css", "deep", &c, &err));
+  REQUIRE(p.Write("x/y/top.css", "top", &c, &err));
+  int removed = -1;
+  REQUIRE(p.Commit(&removed, &err));
+  CHECK(removed == 0);
+  CHECK(ReadFile(out + "/a/index.html") == "two");
+  CHECK(ReadFile(out + "/x/y/z/deep.css") == "deep");
+  CHECK(ReadFile(out + "/x/y/top.css") == "top");
+  CHECK_FALSE(fs::exists(out + "/gone"));
+}
+
 TEST_CASE("publish: a file where a directory must go, and the reverse") {
   TempDir dir;
   const std::string out = dir / "out";
