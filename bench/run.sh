@@ -24,7 +24,7 @@ say() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 # --- 1. what the bench needs --------------------------------------------------
 PACKAGES=(hugo python3 gcc build-essential cmake pkg-config
   libcurl4-openssl-dev libpugixml-dev nlohmann-json3-dev
-  libkainjow-mustache-dev libmd4c-dev libmd4c-html0-dev libcli11-dev)
+  libkainjow-mustache-dev libmd4c-dev libmd4c-html0-dev libcli11-dev libjemalloc-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
