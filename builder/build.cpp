@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <thread>
@@ -16,6 +17,8 @@
 
 #include "article.h"
 #include "check.h"
+#include "file.h"
+#include "hash.h"
 #include "lock.h"
 #include "match.h"
 #include "publish.h"
@@ -56,35 +59,6 @@ std::string LastMod(const Options& options) {
   return buf;
 }
 
-// A 64-bit hash of a sequence of fields: each field's length and its
-// std::hash are mixed in turn (murmur-style multiply and shift), so that
-// no two different sequences of fields hash the same way by construction
-// and long fields are hashed a word at a time. Not a defence against a feed
-// crafted to collide (a collision keeps a page from being rewritten until
-// its inputs change again); it tells unchanged pages from changed ones.
-class Hasher {
- public:
-  Hasher& Add(std::string_view s) {
-    Mix(s.size());
-    Mix(std::hash<std::string_view>()(s));
-    return *this;
-  }
-  Hasher& Add(int64_t n) {
-    Mix(~uint64_t{0});  // Not the length of any string.
-    Mix(static_cast<uint64_t>(n));
-    return *this;
-  }
-  Hasher& Add(const char* s) { return Add(std::string_view(s)); }
-  uint64_t value() const { return h_ == 0 ? 1 : h_; }  // 0 means "none".
-
- private:
-  void Mix(uint64_t v) {
-    h_ = (h_ ^ v) * 0x9e3779b97f4a7c15ull;
-    h_ ^= h_ >> 29;
-  }
-  uint64_t h_ = 14695981039346656037ull;
-};
-
 // A hash of everything a topic page is made from but the page itself.
 uint64_t SiteInputs(const Site& site, int year, const Renderer& renderer) {
   const SiteInfo& s = site.info;
@@ -93,19 +67,6 @@ uint64_t SiteInputs(const Site& site, int year, const Renderer& renderer) {
   for (const std::string* f : {&s.title, &s.base_url, &s.language,
                                &s.company, &s.address, &s.email}) {
     h.Add(*f);
-  }
-  return h.value();
-}
-
-// A hash of every link of the run, in order.
-uint64_t LinksHash(const std::vector<Link>& links) {
-  Hasher h;
-  h.Add(static_cast<int64_t>(links.size()));
-  for (const Link& l : links) {
-    h.Add(l.feed).Add(l.title).Add(l.url).Add(l.description);
-    h.Add(l.display_host).Add(l.image).Add(l.price).Add(l.currency);
-    h.Add(l.advertiser).Add(static_cast<int64_t>(l.categories.size()));
-    for (const std::string& c : l.categories) h.Add(c);
   }
   return h.value();
 }
@@ -156,6 +117,58 @@ uint64_t PageInputs(uint64_t site_inputs, const Page& page,
   return h.value();
 }
 
+// The link index, built on first use: a run in which every page is kept
+// parses no feed again and indexes nothing.
+class LazyIndex {
+ public:
+  LazyIndex(FeedLinks* links, const std::vector<Page>& pages, int jobs)
+      : links_(links), pages_(pages), jobs_(jobs) {}
+
+  const LinkIndex& Get() {
+    std::call_once(once_, [this] {
+      index_.emplace(links_->Take(jobs_), pages_);
+      built_ = true;
+    });
+    return *index_;
+  }
+  // Not to be called while another thread may be in Get().
+  bool built() const { return built_; }
+
+ private:
+  FeedLinks* links_;
+  const std::vector<Page>& pages_;
+  int jobs_;
+  std::once_flag once_;
+  std::optional<LinkIndex> index_;
+  bool built_ = false;
+};
+
+// How many links were dropped as duplicates, remembered with the links'
+// hash in SITE/.linkpage-cache/parsed/links, for runs that build no index.
+int DuplicateLinks(const std::string& cache_dir, uint64_t links_hash,
+                   LazyIndex* index) {
+  const std::string path = cache_dir + "/parsed/links";
+  std::string text, why;
+  unsigned long long h = 0;
+  int duplicates = 0;
+  if (!index->built() &&
+      ReadWholeFile(path, 256, &text, &why) == ReadResult::kOk &&
+      std::sscanf(text.c_str(), "linkpage-links %llx %d", &h, &duplicates) ==
+          2 &&
+      h == links_hash) {
+    return duplicates;
+  }
+  duplicates = index->Get().duplicates();
+  char line[64];
+  std::snprintf(line, sizeof line, "linkpage-links %llx %d\n",
+                static_cast<unsigned long long>(links_hash), duplicates);
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  std::ofstream(path + ".tmp", std::ios::trunc) << line;
+  fs::rename(path + ".tmp", path, ec);
+  return duplicates;
+}
+
 const char* ChangeName(FileChange change) {
   return change == FileChange::kAdded     ? "added"
          : change == FileChange::kChanged ? "changed"
@@ -167,7 +180,7 @@ const char* ChangeName(FileChange change) {
 // picking links or without rendering.
 bool RenderPage(const Site& site, int year, uint64_t site_inputs,
                 uint64_t links_hash, const Page& page,
-                const Renderer& renderer, const LinkIndex& index,
+                const Renderer& renderer, LazyIndex* index,
                 Publisher* publisher, PageReport* out, std::string* err) {
   std::string markdown;
   if (!ReadArticle((fs::path(site.dir) / page.article).string(), page.slug,
@@ -177,11 +190,12 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
   const std::string path = page.slug + "/index.html";
   const uint64_t sources =
       PageSources(site_inputs, links_hash, site, page, markdown);
-  if (publisher->Keep(path, 0, sources)) {
-    *out = {page.slug, static_cast<int>(index.PickCount(page)), "unchanged"};
+  int64_t count = 0;
+  if (publisher->Keep(path, 0, sources, &count)) {
+    *out = {page.slug, static_cast<int>(count), "unchanged"};
     return true;
   }
-  std::vector<Link> links = index.Pick(page, site.feeds);
+  std::vector<Link> links = index->Get().Pick(page, site.feeds);
   const uint64_t inputs = PageInputs(site_inputs, page, markdown, links);
   if (publisher->Keep(path, inputs, sources)) {
     *out = {page.slug, static_cast<int>(links.size()), "unchanged"};
@@ -201,7 +215,8 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
     return false;
   }
   FileChange change;
-  if (!publisher->Write(path, bytes, &change, err, inputs, sources)) {
+  if (!publisher->Write(path, bytes, &change, err, inputs, sources,
+                        static_cast<int64_t>(links.size()))) {
     return false;
   }
   *out = {page.slug, static_cast<int>(links.size()), ChangeName(change)};
@@ -212,7 +227,7 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
 // templates. On failure "*err" is the error of the first failing page in
 // site order among those rendered.
 bool RenderPages(const Site& site, int year, int jobs, uint64_t links_hash,
-                 const Renderer& templates, const LinkIndex& index,
+                 const Renderer& templates, LazyIndex* index,
                  Publisher* publisher, std::ostream* progress, Report* report,
                  std::string* err) {
   const size_t n = site.pages.size();
@@ -259,8 +274,8 @@ bool RenderPages(const Site& site, int year, int jobs, uint64_t links_hash,
 // Renders everything the site consists of.
 bool RenderSite(const Site& site, const Options& options,
                 uint64_t links_hash, const Renderer& renderer,
-                const LinkIndex& index,
-                Publisher* publisher, std::ostream* progress, Report* report,
+                LazyIndex* index, Publisher* publisher,
+                std::ostream* progress, Report* report,
                 std::string* err) {
   const int year = CopyrightYear(site, options.env, Now(options));
   const int jobs = Jobs(options);
@@ -354,15 +369,13 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
   }
   lap("config");
 
-  std::vector<Link> links;
+  FeedLinks links;
   if (!GatherFeeds(site, options, log, report, &links, &err)) {
     return Fail(log, report, err);
   }
   lap("feeds");
-  const uint64_t links_hash = LinksHash(links);
-  LinkIndex index(std::move(links), site.pages);
-  report->duplicate_links = index.duplicates();
-  lap("index");
+  const uint64_t links_hash = links.hash();
+  LazyIndex index(&links, site.pages, Jobs(options));
 
   const std::string out_dir = OutDir(options);
   // The swap replaces the whole output directory: never the site itself.
@@ -379,10 +392,12 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
   }
   Publisher publisher(out_dir, Jobs(options));
   if (!publisher.Begin(&err) ||
-      !RenderSite(site, options, links_hash, renderer, index, &publisher,
+      !RenderSite(site, options, links_hash, renderer, &index, &publisher,
                   options.progress ? &log : nullptr, report, &err)) {
     return Fail(log, report, err);
   }
+  report->duplicate_links =
+      DuplicateLinks(cache.string(), links_hash, &index);
   lap("render");
   report->removed_pages = RemovedPages(site, out_dir);
   int removed_files = 0;

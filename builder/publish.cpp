@@ -151,7 +151,7 @@ bool Publisher::Begin(std::string* err) {
     Entry e;
     if (std::getline(fields, path, '\t') &&
         fields >> std::hex >> e.inputs >> e.sources >> std::dec >> e.size >>
-            e.mtime_ns) {
+            e.mtime_ns >> e.tag) {
       old_manifest_[path] = e;
     }
   }
@@ -159,7 +159,7 @@ bool Publisher::Begin(std::string* err) {
 }
 
 bool Publisher::Keep(const std::string& rel_path, uint64_t inputs,
-                     uint64_t sources) {
+                     uint64_t sources, int64_t* tag) {
   auto it = old_manifest_.find(rel_path);
   if (it == old_manifest_.end() ||
       !((inputs != 0 && it->second.inputs == inputs) ||
@@ -175,6 +175,7 @@ bool Publisher::Keep(const std::string& rel_path, uint64_t inputs,
   }
   Entry entry = it->second;
   entry.sources = sources;
+  if (tag) *tag = entry.tag;
   std::lock_guard<std::mutex> lock(mu_);
   kept_.push_back(rel_path);
   new_manifest_[rel_path] = entry;
@@ -270,7 +271,7 @@ bool Publisher::EnsureParentDir(const std::string& rel_path,
 
 bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
                       FileChange* change, std::string* err, uint64_t inputs,
-                      uint64_t sources) {
+                      uint64_t sources, int64_t tag) {
   if (!EnsureParentDir(rel_path, err)) return false;
   const std::string live = out_dir_ + "/" + rel_path;
   const std::string next = staging_dir_ + "/" + rel_path;
@@ -294,7 +295,7 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
     }
   }
   Entry entry{inputs, sources, static_cast<int64_t>(bytes.size()),
-              Nanoseconds(written_st.st_mtim)};
+              Nanoseconds(written_st.st_mtim), tag};
   // The staged copy's mtime: the live copy's when the bytes are the same
   // (so uploaders see no change), otherwise now.
   if (live_same) {
@@ -467,11 +468,12 @@ void Publisher::WriteManifest() {
   std::string text;
   char line[128];
   for (const auto& [path, e] : new_manifest_) {
-    std::snprintf(line, sizeof line, "\t%llx %llx %lld %lld\n",
+    std::snprintf(line, sizeof line, "\t%llx %llx %lld %lld %lld\n",
                   static_cast<unsigned long long>(e.inputs),
                   static_cast<unsigned long long>(e.sources),
                   static_cast<long long>(e.size),
-                  static_cast<long long>(e.mtime_ns));
+                  static_cast<long long>(e.mtime_ns),
+                  static_cast<long long>(e.tag));
     text += path + line;
   }
   std::string tmp = manifest_path_ + ".tmp";

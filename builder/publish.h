@@ -47,9 +47,11 @@ class Publisher {
   // "inputs", when not 0, is a hash of everything the bytes were made
   // from, and "sources" one of everything the inputs were derived from;
   // both are kept in a manifest beside the live tree for Keep().
+  // "tag": a number kept with the file in the manifest, given back by
+  // Keep() (topic pages: how many links they hold).
   bool Write(const std::string& rel_path, std::string_view bytes,
              FileChange* change, std::string* err, uint64_t inputs = 0,
-             uint64_t sources = 0);
+             uint64_t sources = 0, int64_t tag = 0);
 
   // When the live file at "rel_path" was made from "inputs" by an earlier
   // run, or from inputs derived from "sources" (either may be 0: not
@@ -59,8 +61,9 @@ class Publisher {
   // into the staging tree as a hard link (no bytes are read or written).
   // Returns false when the file must be made anew. Safe to call from
   // several threads at once.
+  // "*tag", when given, receives the tag the file was written with.
   bool Keep(const std::string& rel_path, uint64_t inputs,
-            uint64_t sources = 0);
+            uint64_t sources = 0, int64_t* tag = nullptr);
 
   // Writes every regular file below "src_dir" to "rel_dir"/... .
   bool CopyTree(const std::string& src_dir, const std::string& rel_dir,
@@ -92,6 +95,7 @@ class Publisher {
     uint64_t sources = 0;
     int64_t size = 0;
     int64_t mtime_ns = 0;
+    int64_t tag = 0;
     bool operator==(const Entry&) const = default;
   };
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -14,6 +15,8 @@
 #include "config.h"
 #include "feeds.h"
 #include "fetch.h"
+#include "file.h"
+#include "hash.h"
 #include "lock.h"
 
 namespace linkpage {
@@ -40,30 +43,99 @@ std::string WithoutFeedPrefix(const FeedConfig& feed, std::string message) {
   return message;
 }
 
-// Parses "body" and checks it has usable links. On failure returns false
-// with "*problem" saying why.
-bool ParseUsable(const FeedConfig& feed, const std::string& body,
-                 const std::string& source, std::vector<Link>* links,
-                 FeedStats* stats, std::string* problem) {
-  links->clear();
-  *stats = FeedStats{};
-  std::string err;
-  if (!ParseFeed(feed, body, links, stats, &err)) {
-    *problem = "unusable response: " + WithoutFeedPrefix(feed, err);
+// The key of a parse note: everything ParseFeed reads.
+uint64_t ParseKey(const FeedConfig& feed, std::string_view body) {
+  Hasher h;
+  h.Add(LINKPAGE_VERSION).Add(feed.name).Add(feed.file).Add(feed.format);
+  h.Add(feed.max_bytes).Add(feed.mapping.items);
+  h.Add(static_cast<int64_t>(feed.mapping.fields.size()));
+  for (const auto& [k, v] : feed.mapping.fields) h.Add(k).Add(v);
+  h.Add(static_cast<int64_t>(feed.mapping.namespaces.size()));
+  for (const auto& [k, v] : feed.mapping.namespaces) h.Add(k).Add(v);
+  h.Add(int64_t{feed.mapping.delimiter}).Add(int64_t{feed.mapping.header});
+  h.Add(body);
+  return h.value();
+}
+
+// A parse note: "linkpage-parse KEY ITEMS DROPPED_URLS DROPPED_UNTITLED
+// IGNORED LINKS HASH". Returns false when there is none for "key".
+bool ReadParseNote(const std::string& path, uint64_t key, FeedStats* stats,
+                   int* count, uint64_t* hash) {
+  std::string text, why;
+  if (ReadWholeFile(path, 4096, &text, &why) != ReadResult::kOk) return false;
+  unsigned long long k = 0, h = 0;
+  FeedStats st;
+  int n = 0;
+  if (std::sscanf(text.c_str(), "linkpage-parse %llx %d %d %d %d %d %llx\n",
+                  &k, &st.items, &st.dropped_urls, &st.dropped_untitled,
+                  &st.ignored_items, &n, &h) != 7 ||
+      k != key || n <= 0) {
     return false;
   }
-  if (links->empty()) {
+  *stats = st;
+  *count = n;
+  *hash = h;
+  return true;
+}
+
+// Best effort: a note that cannot be written means the next run parses.
+void WriteParseNote(const std::string& path, uint64_t key,
+                    const FeedStats& st, int count, uint64_t hash) {
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "linkpage-parse %llx %d %d %d %d %d %llx\n",
+                static_cast<unsigned long long>(key), st.items,
+                st.dropped_urls, st.dropped_untitled, st.ignored_items, count,
+                static_cast<unsigned long long>(hash));
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) return;
+  }
+  fs::rename(tmp, path, ec);
+}
+
+// Parses "body" and checks it has usable links; a document the parse note
+// at "note_path" describes is not parsed (out->deferred, out->body left
+// empty: the caller keeps the document). On failure returns false with
+// "*problem" saying why.
+bool ParseUsable(const FeedConfig& feed, const std::string& body,
+                 const std::string& source, const std::string& note_path,
+                 FeedPart* out, FeedStats* stats, std::string* problem) {
+  *out = FeedPart();
+  out->feed = &feed;
+  *stats = FeedStats{};
+  const uint64_t key = ParseKey(feed, body);
+  if (ReadParseNote(note_path, key, stats, &out->count, &out->hash)) {
+    out->deferred = true;
+    return true;
+  }
+  std::string err;
+  if (!ParseFeed(feed, body, &out->links, stats, &err)) {
+    *problem = "unusable response: " + WithoutFeedPrefix(feed, err);
+    out->links.clear();
+    return false;
+  }
+  if (out->links.empty()) {
     *problem = "unusable response: no usable links in " + source + " (" +
                std::to_string(stats->items) + " items)";
     return false;
   }
+  out->count = static_cast<int>(out->links.size());
+  out->hash = LinksHash(out->links);
+  WriteParseNote(note_path, key, *stats, out->count, out->hash);
   return true;
 }
 
 // What GatherFeeds decided about one feed.
 struct Outcome {
   FeedReport report;
-  std::vector<Link> links;
+  FeedPart part;
+  // When part.deferred: the document it was read from.
+  const std::string* body = nullptr;
   std::string message;  // The log line, after "linkpage: ".
 };
 
@@ -86,12 +158,14 @@ Outcome Decide(const FeedConfig& feed, const Options& options,
   const bool copy_usable =
       cached && age_seconds <= int64_t{feed.max_stale_hours} * 3600;
   const std::string quoted = "feed \"" + feed.name + "\": ";
+  const std::string note_path = cache->dir() + "/parsed/" + feed.name;
 
   FeedStats stats;
   std::string problem;
   if (fetched.ok && fetched.not_modified) {
-    if (cached && ParseUsable(feed, cached->body, fetched.source, &out.links,
-                              &stats, &problem)) {
+    if (cached && ParseUsable(feed, cached->body, fetched.source, note_path,
+                              &out.part, &stats, &problem)) {
+      out.body = &cached->body;
       fr.status = "not_modified";
       fr.from_cache = true;
       fr.bytes = static_cast<long long>(cached->body.size());
@@ -106,22 +180,23 @@ Outcome Decide(const FeedConfig& feed, const Options& options,
         log << "linkpage: warning: " << quoted << err << "\n";
       }
       out.message = quoted + "not modified, " +
-                    std::to_string(out.links.size()) +
+                    std::to_string(out.part.count) +
                     " links (HTTP 304, the cached copy is current)";
     } else {
       problem = "the server answered 304 Not Modified but the cached copy "
                 "is unusable";
     }
   } else if (fetched.ok) {
-    if (ParseUsable(feed, fetched.body, fetched.source, &out.links, &stats,
-                    &problem)) {
-      const int n = static_cast<int>(out.links.size());
+    if (ParseUsable(feed, fetched.body, fetched.source, note_path, &out.part,
+                    &stats, &problem)) {
+      out.body = &fetched.body;
+      const int n = out.part.count;
       if (copy_usable && cached->links > 0 &&
           n < cached->links * kMinLinksRatio) {
         problem = "unusable response: " + fetched.source + " shrank from " +
                   std::to_string(cached->links) + " to " + std::to_string(n) +
                   " usable links";
-        out.links.clear();
+        out.part = FeedPart();
       } else {
         fr.status = "fresh";
         fr.bytes = static_cast<long long>(fetched.body.size());
@@ -162,14 +237,16 @@ Outcome Decide(const FeedConfig& feed, const Options& options,
     fr.error = problem;
     std::string copy_problem;
     if (copy_usable && ParseUsable(feed, cached->body, cached->url,
-                                   &out.links, &stats, &copy_problem)) {
+                                   note_path, &out.part, &stats,
+                                   &copy_problem)) {
+      out.body = &cached->body;
       fr.status = "stale";
       fr.from_cache = true;
       fr.age_hours = age_hours;
       fr.bytes = static_cast<long long>(cached->body.size());
       out.message = "warning: " + quoted + "stale (" + problem +
                     "; using the copy from " + OneDecimal(age_hours) +
-                    " hours ago), " + std::to_string(out.links.size()) +
+                    " hours ago), " + std::to_string(out.part.count) +
                     " links";
     } else {
       std::string why;
@@ -182,7 +259,7 @@ Outcome Decide(const FeedConfig& feed, const Options& options,
       } else {
         why = "the cached copy is unusable too: " + copy_problem;
       }
-      out.links.clear();
+      out.part = FeedPart();
       stats = FeedStats{};
       fr.status = feed.required ? "failed" : "dropped";
       fr.error = problem + "; " + why;
@@ -199,7 +276,8 @@ Outcome Decide(const FeedConfig& feed, const Options& options,
   fr.dropped_urls = stats.dropped_urls;
   fr.dropped_untitled = stats.dropped_untitled;
   fr.ignored_items = stats.ignored_items;
-  fr.links = static_cast<int>(out.links.size());
+  fr.links = out.part.count;
+  if (!out.part.deferred) out.body = nullptr;
   return out;
 }
 
@@ -210,7 +288,7 @@ bool IsDegraded(const FeedReport& feed) {
 }
 
 bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
-                 Report* report, std::vector<Link>* links, std::string* err) {
+                 Report* report, FeedLinks* links, std::string* err) {
   const size_t n = site.feeds.size();
   FeedCache cache(CacheDir(site));
   std::vector<std::optional<CacheEntry>> cached(n);
@@ -258,8 +336,15 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
     for (size_t i; (i = next++) < n;) {
       std::ostringstream feed_log;
       if (local[i]) fetched[i] = ReadLocalFeed(site.dir, site.feeds[i]);
-      outcomes[i] = Decide(site.feeds[i], options, fetched[i], local[i],
-                           cached[i], cache_errors[i], &cache, feed_log);
+      Outcome& out = outcomes[i];
+      out = Decide(site.feeds[i], options, fetched[i], local[i], cached[i],
+                   cache_errors[i], &cache, feed_log);
+      if (out.body == &fetched[i].body) {
+        out.part.body = std::move(fetched[i].body);
+      } else if (cached[i] && out.body == &cached[i]->body) {
+        out.part.body = std::move(cached[i]->body);
+      }
+      out.body = nullptr;
       fetched[i] = FetchResult();  // The bytes are parsed: let them go.
       cached[i].reset();
       logs[i] = feed_log.str();
@@ -274,8 +359,6 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
   for (std::thread& t : threads) t.join();
 
   std::string first_error;
-  std::vector<std::vector<Link>> feed_links(n);
-  size_t total = 0;
   for (size_t i = 0; i < n; ++i) {
     const FeedConfig& feed = site.feeds[i];
     Outcome& out = outcomes[i];
@@ -291,8 +374,7 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
           << out.report.items << " items, only the first " << kMaxItemsPerFeed
           << " used\n";
     }
-    total += out.links.size();
-    feed_links[i] = std::move(out.links);
+    if (out.part.count > 0) links->parts.push_back(std::move(out.part));
     if (first_error.empty()) {
       if (out.report.status == "failed") {
         first_error = "feed \"" + feed.name + "\" is required and has no "
@@ -304,19 +386,80 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
     }
     report->feeds.push_back(std::move(out.report));
   }
-  // One allocation for all links: growing the vector feed by feed would
-  // move every link several times.
-  links->reserve(links->size() + total);
-  for (std::vector<Link>& some : feed_links) {
-    links->insert(links->end(), std::make_move_iterator(some.begin()),
-                  std::make_move_iterator(some.end()));
-    some = std::vector<Link>();
-  }
   if (!first_error.empty()) {
     *err = first_error;
     return false;
   }
   return true;
+}
+
+bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
+                 Report* report, std::vector<Link>* links, std::string* err) {
+  FeedLinks gathered;
+  const bool ok = GatherFeeds(site, options, log, report, &gathered, err);
+  std::vector<Link> all = gathered.Take(Jobs(options));
+  if (links->empty()) {
+    *links = std::move(all);
+  } else {
+    links->insert(links->end(), std::make_move_iterator(all.begin()),
+                  std::make_move_iterator(all.end()));
+  }
+  return ok;
+}
+
+uint64_t LinksHash(const std::vector<Link>& links) {
+  Hasher h;
+  h.Add(static_cast<int64_t>(links.size()));
+  for (const Link& l : links) {
+    h.Add(l.feed).Add(l.title).Add(l.url).Add(l.description);
+    h.Add(l.display_host).Add(l.image).Add(l.price).Add(l.currency);
+    h.Add(l.advertiser).Add(static_cast<int64_t>(l.categories.size()));
+    for (const std::string& c : l.categories) h.Add(c);
+  }
+  return h.value();
+}
+
+uint64_t FeedLinks::hash() const {
+  Hasher h;
+  h.Add(static_cast<int64_t>(parts.size()));
+  for (const FeedPart& p : parts) h.Add(static_cast<int64_t>(p.hash));
+  return h.value();
+}
+
+std::vector<Link> FeedLinks::Take(int jobs) {
+  // The deferred documents parsed as before: ParseFeed depends only on
+  // what the note's key covers.
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < parts.size();) {
+      FeedPart& p = parts[i];
+      if (!p.deferred) continue;
+      FeedStats stats;
+      std::string err;
+      ParseFeed(*p.feed, p.body, &p.links, &stats, &err);
+      p.body = std::string();
+      p.deferred = false;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 1; t < std::min<int>(jobs, static_cast<int>(parts.size()));
+       ++t) {
+    threads.emplace_back(work);
+  }
+  work();
+  for (std::thread& t : threads) t.join();
+  // One allocation for all links: growing the vector feed by feed would
+  // move every link several times.
+  size_t total = 0;
+  for (const FeedPart& p : parts) total += p.links.size();
+  std::vector<Link> links;
+  links.reserve(total);
+  for (FeedPart& p : parts) {
+    links.insert(links.end(), std::make_move_iterator(p.links.begin()),
+                 std::make_move_iterator(p.links.end()));
+  }
+  parts.clear();
+  return links;
 }
 
 int FetchOnly(const Options& options, std::ostream& log) {
@@ -336,7 +479,7 @@ int FetchOnly(const Options& options, std::ostream& log) {
     return kExitFailed;
   }
   Report report;
-  std::vector<Link> links;
+  FeedLinks links;  // Not needed: the feeds already parsed stay unparsed.
   const bool ok = GatherFeeds(site, options, log, &report, &links, &err);
   int counts[5] = {0, 0, 0, 0, 0};
   const char* kStatuses[5] = {"fresh", "not_modified", "stale", "dropped",

@@ -4,6 +4,7 @@
 #ifndef LINKPAGE_SOURCES_H_
 #define LINKPAGE_SOURCES_H_
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -19,6 +20,34 @@ namespace linkpage {
 // last good copy is used instead while it is younger than max_stale_hours.
 // Once that copy has expired, the smaller feed is taken as the new normal.
 inline constexpr double kMinLinksRatio = 0.5;
+
+// One feed's part of a run's links.
+struct FeedPart {
+  const FeedConfig* feed = nullptr;
+  std::vector<Link> links;  // Empty while "deferred".
+  int count = 0;            // Links, parsed or not.
+  uint64_t hash = 0;        // LinksHash() of the links.
+  // The document was parsed by an earlier run into "count" links of
+  // "hash" (the parse note in the cache says so): it is parsed again,
+  // from "body", only when the links are needed.
+  bool deferred = false;
+  std::string body;
+};
+
+// The links of a run's usable feeds, feed by feed in name order.
+class FeedLinks {
+ public:
+  // Of every link, in order: equal links, equal hash. Parses nothing.
+  uint64_t hash() const;
+  // Every link, in order, parsing the deferred feeds on up to "jobs"
+  // threads. Leaves this empty.
+  std::vector<Link> Take(int jobs);
+
+  std::vector<FeedPart> parts;
+};
+
+// A hash of "links" and their order.
+uint64_t LinksHash(const std::vector<Link>& links);
 
 // Fetches and parses every feed of "site" (http(s) feeds concurrently, at
 // most options.jobs transfers at once, kDefaultFetchJobs when 0), appending
@@ -39,6 +68,13 @@ inline constexpr double kMinLinksRatio = 0.5;
 // publish: a required feed has no usable copy, or options.strict is set and
 // a feed is degraded (IsDegraded; with --offline any http(s) feed is).
 // Every feed is processed and reported either way.
+//
+// A feed whose document and settings are those of an earlier successful
+// parse is not parsed now: SITE/.linkpage-cache/parsed/NAME notes the
+// count and hash of the links that parse gave (FeedPart::deferred).
+bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
+                 Report* report, FeedLinks* links, std::string* err);
+// The same, with every link parsed and appended to "*links".
 bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
                  Report* report, std::vector<Link>* links, std::string* err);
 

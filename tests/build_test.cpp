@@ -409,13 +409,22 @@ TEST_CASE("build: an unchanged rebuild touches no file, a changed feed only "
   TempDir dir;
   CopyExampleSite(dir.path());
   std::ostringstream log;
-  REQUIRE(Build(SiteOptions(dir.path()), log) == kExitPublished);
+  Report first;
+  REQUIRE(Build(SiteOptions(dir.path()), log, &first) == kExitPublished);
   AgeFiles(dir / "out");
   auto before = MTimes(dir / "out");
   Report report;
   REQUIRE(Build(SiteOptions(dir.path()), log, &report) == kExitPublished);
   CHECK(MTimes(dir / "out") == before);
   for (const PageReport& p : report.pages) CHECK(p.change == "unchanged");
+  // Nothing parsed or picked again, the same figures reported.
+  CHECK(report.links_total == first.links_total);
+  CHECK(report.duplicate_links == first.duplicate_links);
+  REQUIRE(report.pages.size() == first.pages.size());
+  for (size_t i = 0; i < first.pages.size(); ++i) {
+    CHECK(report.pages[i].links == first.pages[i].links);
+  }
+  for (const FeedReport& f : report.feeds) CHECK(f.links > 0);
 
   // sleep-products feeds only the page that takes every feed.
   Site site;
@@ -509,6 +518,8 @@ TEST_CASE("build: after any edit, an incremental build equals a clean one") {
     Report incremental, clean;
     REQUIRE(Build(SiteOptions(dir.path()), log, &incremental) ==
             kExitPublished);
+    // Clean: no parse notes either, every feed is parsed.
+    fs::remove_all(dir / ".linkpage-cache/parsed");
     const std::string fresh = dir / ("clean-" + std::to_string(n++));
     REQUIRE(Build(SiteOptions(dir.path(), fresh), log, &clean) ==
             kExitPublished);
@@ -516,6 +527,11 @@ TEST_CASE("build: after any edit, an incremental build equals a clean one") {
     CHECK(after != before);
     CHECK(after == Tree(fresh));
     CHECK(incremental.links_total == clean.links_total);
+    CHECK(incremental.duplicate_links == clean.duplicate_links);
+    REQUIRE(incremental.pages.size() == clean.pages.size());
+    for (size_t i = 0; i < clean.pages.size(); ++i) {
+      CHECK(incremental.pages[i].links == clean.pages[i].links);
+    }
   }
 }
 

@@ -470,6 +470,91 @@ TEST_CASE("sources: feeds parsed in parallel come out in feed order") {
   }
 }
 
+TEST_CASE("sources: a document parsed before is parsed again only on need") {
+  TempDir dir;
+  Site site;
+  site.dir = dir.path();
+  fs::create_directories(dir / ".linkpage-cache");
+  for (const char* name : {"a", "b"}) {
+    FeedConfig feed;
+    feed.name = name;
+    feed.file = dir / (std::string("link-feeds/") + name + ".json");
+    feed.url = std::string(name) + ".xml";
+    site.feeds.push_back(feed);
+  }
+  auto rss = [](const std::string& title) {
+    return "<rss version=\"2.0\"><channel><title>t</title><item><title>" +
+           title + "</title><link>https://x.example/" + title +
+           "</link></item><item><title>two</title>"
+           "<link>https://x.example/2</link></item></channel></rss>";
+  };
+  WriteFile(dir / "a.xml", rss("one"));
+  WriteFile(dir / "b.xml", rss("uno"));
+  Options options;
+  options.site_dir = dir.path();
+  options.offline = true;
+  options.env = FakeEnv();
+  options.now = kT0;
+  auto gather = [&](FeedLinks* links, Report* report) {
+    std::ostringstream log;
+    std::string err;
+    REQUIRE(GatherFeeds(site, options, log, report, links, &err));
+  };
+  auto deferred = [](const FeedLinks& links) {
+    std::string d;
+    for (const FeedPart& p : links.parts) d += p.deferred ? "d" : "p";
+    return d;
+  };
+
+  FeedLinks first;
+  Report first_report;
+  gather(&first, &first_report);
+  CHECK(deferred(first) == "pp");
+  const uint64_t hash = first.hash();
+  const std::vector<Link> parsed = first.Take(1);
+  REQUIRE(parsed.size() == 4);
+  CHECK(LinksHash(parsed) != 0);
+
+  // Same bytes, same settings: nothing is parsed, and the hash, the
+  // counts and, once taken, the links are those of the first run.
+  FeedLinks second;
+  Report second_report;
+  gather(&second, &second_report);
+  CHECK(deferred(second) == "dd");
+  CHECK(second.hash() == hash);
+  REQUIRE(second_report.feeds.size() == 2);
+  CHECK(second_report.feeds[0].links == 2);
+  CHECK(second_report.feeds[0].items == 2);
+  CHECK(second_report.feeds[0].status == "fresh");
+  const std::vector<Link> taken = second.Take(2);
+  REQUIRE(taken.size() == parsed.size());
+  for (size_t i = 0; i < taken.size(); ++i) {
+    CHECK(taken[i].feed == parsed[i].feed);
+    CHECK(taken[i].title == parsed[i].title);
+    CHECK(taken[i].url == parsed[i].url);
+  }
+
+  // A changed document, a changed setting or a damaged note: parsed.
+  WriteFile(dir / "b.xml", rss("dos"));
+  FeedLinks third;
+  Report report;
+  gather(&third, &report);
+  CHECK(deferred(third) == "dp");
+  CHECK(third.hash() != hash);
+  site.feeds[0].format = "rss";
+  FeedLinks fourth;
+  gather(&fourth, &report);
+  CHECK(deferred(fourth) == "pd");
+  WriteFile(dir / ".linkpage-cache/parsed/a", "linkpage-parse garbage\n");
+  FeedLinks fifth;
+  gather(&fifth, &report);
+  CHECK(deferred(fifth) == "pd");
+  FeedLinks sixth;
+  gather(&sixth, &report);
+  CHECK(deferred(sixth) == "dd");
+  CHECK(sixth.Take(1).size() == 4);
+}
+
 TEST_CASE("sources: fetch refreshes the cache and builds nothing") {
   TempDir dir;
   test::CopyExampleSite(dir.path());
