@@ -1,5 +1,7 @@
 #include "build.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -77,7 +79,7 @@ uint64_t SiteInputs(const Site& site, int year, const Renderer& renderer) {
 // links when nothing it depends on changed.
 uint64_t PageSources(uint64_t site_inputs, uint64_t links_hash,
                      const Site& site, const Page& page,
-                     const std::string& markdown) {
+                     uint64_t article_hash) {
   Hasher h;
   h.Add(static_cast<int64_t>(site_inputs)).Add(static_cast<int64_t>(links_hash));
   h.Add(static_cast<int64_t>(site.feeds.size()));
@@ -95,8 +97,29 @@ uint64_t PageSources(uint64_t site_inputs, uint64_t links_hash,
   h.Add(ps.closing_line);
   h.Add(page.image ? page.image->src : "\x01");
   h.Add(page.image ? page.image->alt : "");
-  h.Add(markdown);
+  h.Add(static_cast<int64_t>(article_hash));
   return h.value();
+}
+
+// A stamp of the file at "path": its size, modification and change times
+// and inode, or 0 when it cannot be trusted to change with the file's
+// bytes: unreadable, or changed within the last two seconds (a write in
+// the same clock tick as a later one could leave the stamp as it was).
+// The change time moves with every write, even when a tool restores the
+// modification time.
+uint64_t FileStamp(const std::string& path, int64_t now_ns) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  const int64_t mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+  const int64_t ctime = st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+  if (std::max(mtime, ctime) > now_ns - 2000000000LL) return 0;
+  return Hasher()
+      .Add(static_cast<int64_t>(st.st_size))
+      .Add(mtime)
+      .Add(ctime)
+      .Add(static_cast<int64_t>(st.st_ino))
+      .Add(static_cast<int64_t>(st.st_dev))
+      .value();
 }
 
 uint64_t PageInputs(uint64_t site_inputs, const Page& page,
@@ -179,25 +202,48 @@ const char* ChangeName(FileChange change) {
 // inputs are those of the published copy is kept as it is, without
 // picking links or without rendering.
 bool RenderPage(const Site& site, int year, uint64_t site_inputs,
-                uint64_t links_hash, const Page& page,
+                uint64_t links_hash, int64_t start_ns, const Page& page,
                 const Renderer& renderer, LazyIndex* index,
                 Publisher* publisher, PageReport* out, std::string* err) {
-  std::string markdown;
-  if (!ReadArticle((fs::path(site.dir) / page.article).string(), page.slug,
-                   &markdown, err)) {
-    return false;
-  }
+  const std::string article = (fs::path(site.dir) / page.article).string();
   const std::string path = page.slug + "/index.html";
-  const uint64_t sources =
-      PageSources(site_inputs, links_hash, site, page, markdown);
-  int64_t count = 0;
-  if (publisher->Keep(path, 0, sources, &count)) {
-    *out = {page.slug, static_cast<int>(count), "unchanged"};
-    return true;
+  // An article with the stamp it had when the published page was made
+  // is not read unless the page must be made anew.
+  const std::optional<FileNote> recorded = publisher->Recorded(path);
+  FileNote note;
+  note.input_stamp = FileStamp(article, start_ns);
+  std::string markdown;
+  bool have_markdown = false;
+  if (recorded && note.input_stamp != 0 &&
+      recorded->input_stamp == note.input_stamp) {
+    note.input_hash = recorded->input_hash;
+  } else {
+    if (!ReadArticle(article, page.slug, &markdown, err)) return false;
+    have_markdown = true;
+    note.input_hash = Hasher().Add(markdown).value();
+  }
+  uint64_t sources =
+      PageSources(site_inputs, links_hash, site, page, note.input_hash);
+  if (recorded) {
+    note.tag = recorded->tag;
+    if (publisher->Keep(path, 0, sources, &note)) {
+      *out = {page.slug, static_cast<int>(recorded->tag), "unchanged"};
+      return true;
+    }
+  }
+  if (!have_markdown) {
+    if (!ReadArticle(article, page.slug, &markdown, err)) return false;
+    const uint64_t read_hash = Hasher().Add(markdown).value();
+    if (read_hash != note.input_hash) {  // Changed since it was stamped.
+      note.input_hash = read_hash;
+      note.input_stamp = 0;
+      sources = PageSources(site_inputs, links_hash, site, page, read_hash);
+    }
   }
   std::vector<Link> links = index->Get().Pick(page, site.feeds);
+  note.tag = static_cast<int64_t>(links.size());
   const uint64_t inputs = PageInputs(site_inputs, page, markdown, links);
-  if (publisher->Keep(path, inputs, sources)) {
+  if (publisher->Keep(path, inputs, sources, &note)) {
     *out = {page.slug, static_cast<int>(links.size()), "unchanged"};
     return true;
   }
@@ -215,8 +261,7 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
     return false;
   }
   FileChange change;
-  if (!publisher->Write(path, bytes, &change, err, inputs, sources,
-                        static_cast<int64_t>(links.size()))) {
+  if (!publisher->Write(path, bytes, &change, err, inputs, sources, note)) {
     return false;
   }
   *out = {page.slug, static_cast<int>(links.size()), ChangeName(change)};
@@ -227,6 +272,7 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
 // templates. On failure "*err" is the error of the first failing page in
 // site order among those rendered.
 bool RenderPages(const Site& site, int year, int jobs, uint64_t links_hash,
+                 int64_t start_ns,
                  const Renderer& templates, LazyIndex* index,
                  Publisher* publisher, std::ostream* progress, Report* report,
                  std::string* err) {
@@ -243,7 +289,8 @@ bool RenderPages(const Site& site, int year, int jobs, uint64_t links_hash,
     std::string e;
     const uint64_t site_inputs = SiteInputs(site, year, renderer);
     for (size_t i; !failed && (i = next++) < n;) {
-      if (!RenderPage(site, year, site_inputs, links_hash, site.pages[i],
+      if (!RenderPage(site, year, site_inputs, links_hash, start_ns,
+                      site.pages[i],
                       renderer, index, publisher, &report->pages[i], &e)) {
         std::lock_guard<std::mutex> lock(mu);
         if (i < failed_at) {
@@ -279,7 +326,8 @@ bool RenderSite(const Site& site, const Options& options,
                 std::string* err) {
   const int year = CopyrightYear(site, options.env, Now(options));
   const int jobs = Jobs(options);
-  if (!RenderPages(site, year, jobs, links_hash, renderer, index, publisher,
+  if (!RenderPages(site, year, jobs, links_hash,
+                   Now(options) * 1000000000LL, renderer, index, publisher,
                    progress, report, err)) {
     return false;
   }

@@ -151,15 +151,23 @@ bool Publisher::Begin(std::string* err) {
     Entry e;
     if (std::getline(fields, path, '\t') &&
         fields >> std::hex >> e.inputs >> e.sources >> std::dec >> e.size >>
-            e.mtime_ns >> e.tag) {
+            e.mtime_ns >> e.note.tag >> std::hex >> e.note.input_stamp >>
+            e.note.input_hash) {
       old_manifest_[path] = e;
     }
   }
   return true;
 }
 
+std::optional<FileNote> Publisher::Recorded(
+    const std::string& rel_path) const {
+  auto it = old_manifest_.find(rel_path);
+  if (it == old_manifest_.end()) return std::nullopt;
+  return it->second.note;
+}
+
 bool Publisher::Keep(const std::string& rel_path, uint64_t inputs,
-                     uint64_t sources, int64_t* tag) {
+                     uint64_t sources, const FileNote* note) {
   auto it = old_manifest_.find(rel_path);
   if (it == old_manifest_.end() ||
       !((inputs != 0 && it->second.inputs == inputs) ||
@@ -175,7 +183,7 @@ bool Publisher::Keep(const std::string& rel_path, uint64_t inputs,
   }
   Entry entry = it->second;
   entry.sources = sources;
-  if (tag) *tag = entry.tag;
+  if (note) entry.note = *note;
   std::lock_guard<std::mutex> lock(mu_);
   kept_.push_back(rel_path);
   new_manifest_[rel_path] = entry;
@@ -271,7 +279,7 @@ bool Publisher::EnsureParentDir(const std::string& rel_path,
 
 bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
                       FileChange* change, std::string* err, uint64_t inputs,
-                      uint64_t sources, int64_t tag) {
+                      uint64_t sources, const FileNote& note) {
   if (!EnsureParentDir(rel_path, err)) return false;
   const std::string live = out_dir_ + "/" + rel_path;
   const std::string next = staging_dir_ + "/" + rel_path;
@@ -295,7 +303,7 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
     }
   }
   Entry entry{inputs, sources, static_cast<int64_t>(bytes.size()),
-              Nanoseconds(written_st.st_mtim), tag};
+              Nanoseconds(written_st.st_mtim), note};
   // The staged copy's mtime: the live copy's when the bytes are the same
   // (so uploaders see no change), otherwise now.
   if (live_same) {
@@ -466,14 +474,16 @@ bool Publisher::Commit(int* removed, std::string* err) {
 
 void Publisher::WriteManifest() {
   std::string text;
-  char line[128];
+  char line[192];
   for (const auto& [path, e] : new_manifest_) {
-    std::snprintf(line, sizeof line, "\t%llx %llx %lld %lld %lld\n",
+    std::snprintf(line, sizeof line, "\t%llx %llx %lld %lld %lld %llx %llx\n",
                   static_cast<unsigned long long>(e.inputs),
                   static_cast<unsigned long long>(e.sources),
                   static_cast<long long>(e.size),
                   static_cast<long long>(e.mtime_ns),
-                  static_cast<long long>(e.tag));
+                  static_cast<long long>(e.note.tag),
+                  static_cast<unsigned long long>(e.note.input_stamp),
+                  static_cast<unsigned long long>(e.note.input_hash));
     text += path + line;
   }
   std::string tmp = manifest_path_ + ".tmp";

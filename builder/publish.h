@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -17,6 +18,17 @@ namespace linkpage {
 
 // How a written file compares with the live site.
 enum class FileChange { kAdded, kChanged, kUnchanged };
+
+// What a caller keeps with a file in the manifest.
+struct FileNote {
+  int64_t tag = 0;  // Topic pages: how many links they hold.
+  // A stamp of the file's main input as it was read (topic pages: their
+  // article's size, times and inode; 0: none) and a hash of that input's
+  // bytes, so that a later run can tell it unchanged without reading it.
+  uint64_t input_stamp = 0;
+  uint64_t input_hash = 0;
+  bool operator==(const FileNote&) const = default;
+};
 
 // Publishes a site atomically and incrementally.
 //
@@ -47,11 +59,10 @@ class Publisher {
   // "inputs", when not 0, is a hash of everything the bytes were made
   // from, and "sources" one of everything the inputs were derived from;
   // both are kept in a manifest beside the live tree for Keep().
-  // "tag": a number kept with the file in the manifest, given back by
-  // Keep() (topic pages: how many links they hold).
+  // "note" is kept with the file in the manifest (see Recorded()).
   bool Write(const std::string& rel_path, std::string_view bytes,
              FileChange* change, std::string* err, uint64_t inputs = 0,
-             uint64_t sources = 0, int64_t tag = 0);
+             uint64_t sources = 0, const FileNote& note = {});
 
   // When the live file at "rel_path" was made from "inputs" by an earlier
   // run, or from inputs derived from "sources" (either may be 0: not
@@ -61,9 +72,13 @@ class Publisher {
   // into the staging tree as a hard link (no bytes are read or written).
   // Returns false when the file must be made anew. Safe to call from
   // several threads at once.
-  // "*tag", when given, receives the tag the file was written with.
+  // "note", when given, replaces the note kept with the file.
   bool Keep(const std::string& rel_path, uint64_t inputs,
-            uint64_t sources = 0, int64_t* tag = nullptr);
+            uint64_t sources = 0, const FileNote* note = nullptr);
+
+  // The note the last run that published kept with the live file at
+  // "rel_path", if any. Safe to call from several threads at once.
+  std::optional<FileNote> Recorded(const std::string& rel_path) const;
 
   // Writes every regular file below "src_dir" to "rel_dir"/... .
   bool CopyTree(const std::string& src_dir, const std::string& rel_dir,
@@ -95,7 +110,7 @@ class Publisher {
     uint64_t sources = 0;
     int64_t size = 0;
     int64_t mtime_ns = 0;
-    int64_t tag = 0;
+    FileNote note;
     bool operator==(const Entry&) const = default;
   };
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <ctime>
 #include <filesystem>
 #include <chrono>
 #include <functional>
@@ -533,6 +534,74 @@ TEST_CASE("build: after any edit, an incremental build equals a clean one") {
       CHECK(incremental.pages[i].links == clean.pages[i].links);
     }
   }
+}
+
+TEST_CASE("build: an article is read again when its stamp changes") {
+  // A clock a minute ahead: the files just written count as settled, so
+  // articles are stamped and, while the stamp holds, not read.
+  TempDir dir;
+  CopyExampleSite(dir.path());
+  Options options = SiteOptions(dir.path());
+  options.now = static_cast<int64_t>(std::time(nullptr)) + 60;
+  std::ostringstream log;
+  REQUIRE(Build(options, log) == kExitPublished);
+  Site site;
+  std::string err;
+  REQUIRE(LoadSite(dir.path(), FakeEnv(), &site, &err));
+  const Page& page = site.pages[0];
+  const std::string md = dir / page.article;
+  const std::string html = dir / ("out/" + page.slug + "/index.html");
+  // The manifest line of the page holds a stamp.
+  const std::string manifest = ReadFile(dir / ".out.linkpage-manifest");
+  const size_t line = manifest.find(page.slug + "/index.html\t");
+  REQUIRE(line != std::string::npos);
+  std::istringstream fields(manifest.substr(
+      manifest.find('\t', line) + 1,
+      manifest.find('\n', line) - manifest.find('\t', line) - 1));
+  std::string inputs, sources, size, mtime, tag, stamp;
+  fields >> inputs >> sources >> size >> mtime >> tag >> stamp;
+  CHECK(stamp != "0");
+
+  auto build = [&](Report* report) {
+    REQUIRE(Build(options, log, report) == kExitPublished);
+    for (const PageReport& p : report->pages) {
+      if (p.slug == page.slug) return p.change;
+    }
+    FAIL("no report for the page");
+    return std::string();
+  };
+  Report r1;
+  CHECK(build(&r1) == "unchanged");
+  CHECK(r1.pages[0].links > 0);
+
+  // Same size, same modification time, other bytes: the change time
+  // gives it away.
+  struct stat st {};
+  REQUIRE(::stat(md.c_str(), &st) == 0);
+  std::string text = ReadFile(md);
+  const size_t at = text.find_first_of("abcdefghijklmnopqrstuvwxyz");
+  REQUIRE(at != std::string::npos);
+  text[at] = text[at] == 'x' ? 'y' : 'x';
+  WriteFile(md, text);
+  struct timespec times[2] = {st.st_atim, st.st_mtim};
+  REQUIRE(::utimensat(AT_FDCWD, md.c_str(), times, 0) == 0);
+  options.now = static_cast<int64_t>(std::time(nullptr)) + 60;
+  Report r2;
+  CHECK(build(&r2) == "changed");
+
+  // Touched, bytes unchanged: read, found equal, kept.
+  REQUIRE(::utimensat(AT_FDCWD, md.c_str(), nullptr, 0) == 0);
+  options.now = static_cast<int64_t>(std::time(nullptr)) + 60;
+  Report r3;
+  CHECK(build(&r3) == "unchanged");
+
+  // Just written (within the last two seconds of the run's clock): not
+  // trusted, read every time.
+  WriteFile(md, text + "\nA new closing paragraph.\n");
+  options.now = static_cast<int64_t>(std::time(nullptr));
+  Report r4;
+  CHECK(build(&r4) == "changed");
+  CHECK(ReadFile(html).find("A new closing paragraph.") != std::string::npos);
 }
 
 TEST_CASE("build: a published page edited by hand is made anew") {
