@@ -339,7 +339,9 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
       Outcome& out = outcomes[i];
       out = Decide(site.feeds[i], options, fetched[i], local[i], cached[i],
                    cache_errors[i], &cache, feed_log);
-      if (out.body == &fetched[i].body) {
+      if (out.body == &fetched[i].body && local[i]) {
+        out.part.local_path = fetched[i].source;
+      } else if (out.body == &fetched[i].body) {
         out.part.body = std::move(fetched[i].body);
       } else if (cached[i] && out.body == &cached[i]->body) {
         out.part.body = std::move(cached[i]->body);
@@ -436,6 +438,11 @@ std::vector<Link> FeedLinks::Take(int jobs) {
       if (!p.deferred) continue;
       FeedStats stats;
       std::string err;
+      if (!p.local_path.empty()) {
+        // Changed since it was read, the new bytes are parsed: as if it
+        // had been changed just after this run.
+        ReadWholeFile(p.local_path, p.feed->max_bytes, &p.body, &err);
+      }
       ParseFeed(*p.feed, p.body, &p.links, &stats, &err);
       p.body = std::string();
       p.deferred = false;

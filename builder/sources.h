@@ -29,9 +29,11 @@ struct FeedPart {
   uint64_t hash = 0;        // LinksHash() of the links.
   // The document was parsed by an earlier run into "count" links of
   // "hash" (the parse note in the cache says so): it is parsed again,
-  // from "body", only when the links are needed.
+  // from "body", only when the links are needed; a local file's bytes are
+  // not kept but read again from "local_path".
   bool deferred = false;
   std::string body;
+  std::string local_path;
 };
 
 // The links of a run's usable feeds, feed by feed in name order.
