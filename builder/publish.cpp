@@ -9,11 +9,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
+#include "file.h"
 #include "unique_fd.h"
 
 namespace linkpage {
@@ -141,52 +140,84 @@ bool Publisher::Begin(std::string* err) {
   }
   staging_empty_ = fs::is_empty(staging_dir_, ec) && !ec;
   // The manifest of the live tree; a missing or damaged one only means
-  // that every file is made anew.
-  std::ifstream in(manifest_path_);
-  have_manifest_ = in.is_open();
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string path;
-    Entry e;
-    if (std::getline(fields, path, '\t') &&
-        fields >> std::hex >> e.inputs >> e.sources >> std::dec >> e.size >>
-            e.mtime_ns >> e.note.tag >> std::hex >> e.note.input_stamp >>
-            e.note.input_hash) {
-      old_manifest_[path] = e;
+  // that every file is made anew. Lines: PATH TAB INPUTS SOURCES SIZE
+  // MTIME TAG STAMP HASH (hex, decimal, decimal, decimal, hex, hex).
+  std::string why;
+  have_manifest_ = ReadWholeFile(manifest_path_, int64_t{1} << 32,
+                                 &old_text_, &why) == ReadResult::kOk;
+  const char* p = old_text_.c_str();
+  const char* end = p + old_text_.size();
+  while (p < end) {
+    const char* eol = static_cast<const char*>(std::memchr(p, '\n', end - p));
+    if (!eol) break;
+    const char* tab = static_cast<const char*>(std::memchr(p, '\t', eol - p));
+    OldFile f;
+    Entry& e = f.entry;
+    char* q = nullptr;
+    if (tab && tab > p) {
+      f.path = std::string_view(p, tab - p);
+      e.inputs = std::strtoull(tab + 1, &q, 16);
+      e.sources = std::strtoull(q, &q, 16);
+      e.size = std::strtoll(q, &q, 10);
+      e.mtime_ns = std::strtoll(q, &q, 10);
+      e.note.tag = std::strtoll(q, &q, 10);
+      e.note.input_stamp = std::strtoull(q, &q, 16);
+      e.note.input_hash = std::strtoull(q, &q, 16);
+      if (q == eol) old_.push_back(f);
     }
+    p = eol + 1;
+  }
+  auto by_path = [](const OldFile& a, const OldFile& b) {
+    return a.path < b.path;
+  };
+  if (!std::is_sorted(old_.begin(), old_.end(), by_path)) {
+    std::sort(old_.begin(), old_.end(), by_path);
   }
   return true;
 }
 
+Publisher::OldFile* Publisher::FindOld(std::string_view rel_path) {
+  auto it = std::lower_bound(
+      old_.begin(), old_.end(), rel_path,
+      [](const OldFile& f, std::string_view p) { return f.path < p; });
+  return it != old_.end() && it->path == rel_path ? &*it : nullptr;
+}
+
+const Publisher::OldFile* Publisher::FindOld(std::string_view rel_path) const {
+  return const_cast<Publisher*>(this)->FindOld(rel_path);
+}
+
 std::optional<FileNote> Publisher::Recorded(
     const std::string& rel_path) const {
-  auto it = old_manifest_.find(rel_path);
-  if (it == old_manifest_.end()) return std::nullopt;
-  return it->second.note;
+  const OldFile* f = FindOld(rel_path);
+  if (!f) return std::nullopt;
+  return f->entry.note;
 }
 
 bool Publisher::Keep(const std::string& rel_path, uint64_t inputs,
                      uint64_t sources, const FileNote* note) {
-  auto it = old_manifest_.find(rel_path);
-  if (it == old_manifest_.end() ||
-      !((inputs != 0 && it->second.inputs == inputs) ||
-        (sources != 0 && it->second.sources == sources))) {
+  OldFile* f = FindOld(rel_path);
+  if (!f || f->fate != Fate::kNone ||
+      !((inputs != 0 && f->entry.inputs == inputs) ||
+        (sources != 0 && f->entry.sources == sources))) {
     return false;
   }
   const std::string live = out_dir_ + "/" + rel_path;
   struct stat st;
   if (::lstat(live.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
-      st.st_size != it->second.size ||
-      Nanoseconds(st.st_mtim) != it->second.mtime_ns) {
+      st.st_size != f->entry.size ||
+      Nanoseconds(st.st_mtim) != f->entry.mtime_ns) {
     return false;
   }
-  Entry entry = it->second;
-  entry.sources = sources;
-  if (note) entry.note = *note;
-  std::lock_guard<std::mutex> lock(mu_);
-  kept_.push_back(rel_path);
-  new_manifest_[rel_path] = entry;
+  // Only this thread touches this file's record.
+  Entry updated = f->entry;
+  updated.sources = sources;
+  if (note) updated.note = *note;
+  if (!(updated == f->entry)) {
+    f->entry = updated;
+    manifest_changed_ = true;
+  }
+  f->fate = Fate::kKept;
   return true;
 }
 
@@ -198,15 +229,16 @@ bool Publisher::StageKept(std::string* err) {
   std::mutex err_mu;
   auto work = [&] {
     std::string e;
-    for (size_t i; !failed && (i = next_index++) < kept_.size();) {
-      if (!StageOne(kept_[i], &e)) {
+    for (size_t i; !failed && (i = next_index++) < old_.size();) {
+      if (old_[i].fate == Fate::kKept &&
+          !StageOne(std::string(old_[i].path), &e)) {
         std::lock_guard<std::mutex> lock(err_mu);
         if (!failed.exchange(true)) *err = e;
       }
     }
   };
   std::vector<std::thread> threads;
-  for (int t = 1; t < jobs_ && static_cast<size_t>(t) < kept_.size(); ++t) {
+  for (int t = 1; t < jobs_ && static_cast<size_t>(t) < old_.size(); ++t) {
     threads.emplace_back(work);
   }
   work();
@@ -239,26 +271,21 @@ bool Publisher::StageOne(const std::string& rel_path, std::string* err) {
 bool Publisher::EnsureParentDir(const std::string& rel_path,
                                 std::string* err) {
   const size_t slash = rel_path.rfind('/');
-  const std::string rel_dir =
-      slash == std::string::npos ? "" : rel_path.substr(0, slash);
-  if (rel_dir.empty()) return true;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (made_dirs_.count(rel_dir)) return true;
-  }
-  fs::path dir = fs::path(staging_dir_) / rel_dir;
-  std::error_code ec;
+  if (slash == std::string::npos || slash == 0) return true;
+  fs::path dir = fs::path(staging_dir_) / rel_path.substr(0, slash);
   struct stat st;
-  if (staging_empty_) {
-    // Nothing in the way; the parent is there unless this is a deeper
-    // directory not made yet.
-    if (::mkdir(dir.c_str(), 0755) == 0 ||
-        (errno == EEXIST && ::lstat(dir.c_str(), &st) == 0 &&
-         S_ISDIR(st.st_mode))) {
-      std::lock_guard<std::mutex> lock(mu_);
-      made_dirs_.insert(rel_dir);
-      return true;
+  // Usually the directory is there, or only it is missing.
+  if (::mkdir(dir.c_str(), 0755) == 0 ||
+      (errno == EEXIST && ::lstat(dir.c_str(), &st) == 0 &&
+       S_ISDIR(st.st_mode))) {
+    if (staging_empty_) return true;
+    // A file standing where a parent directory must go is handled below.
+    bool parents_ok = true;
+    for (fs::path p = dir.parent_path();
+         p.string().size() > staging_dir_.size(); p = p.parent_path()) {
+      parents_ok &= ::lstat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
     }
+    if (parents_ok) return true;
   }
   // A file standing where a directory must go is removed first.
   for (fs::path p = dir; p.string().size() > staging_dir_.size();
@@ -267,13 +294,12 @@ bool Publisher::EnsureParentDir(const std::string& rel_path,
       ::unlink(p.c_str());
     }
   }
+  std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
     *err = "cannot create " + dir.string() + ": " + ec.message();
     return false;
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  made_dirs_.insert(rel_dir);
   return true;
 }
 
@@ -324,9 +350,15 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
     entry.mtime_ns = Nanoseconds(written_st.st_mtim);
   }
   if (!live_same) ++differing_;
-  {
+  OldFile* f = FindOld(rel_path);
+  if (f) {
+    if (!(f->entry == entry)) manifest_changed_ = true;
+    f->entry = entry;  // Only this thread touches this file's record.
+    f->fate = Fate::kWritten;
+  } else {
+    manifest_changed_ = true;
     std::lock_guard<std::mutex> lock(mu_);
-    new_manifest_[rel_path] = entry;
+    added_.emplace_back(rel_path, entry);
   }
   *change = live_same     ? FileChange::kUnchanged
             : live_exists ? FileChange::kChanged
@@ -371,12 +403,35 @@ bool Publisher::CopyTree(const std::string& src_dir,
   return true;
 }
 
+void Publisher::SortAdded() {
+  std::stable_sort(added_.begin(), added_.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Of a path written twice, the last write.
+  std::vector<std::pair<std::string, Entry>> unique;
+  unique.reserve(added_.size());
+  for (auto& a : added_) {
+    if (!unique.empty() && unique.back().first == a.first) {
+      unique.back() = std::move(a);
+    } else {
+      unique.push_back(std::move(a));
+    }
+  }
+  added_ = std::move(unique);
+}
+
+bool Publisher::InNewSite(std::string_view rel_path) {
+  const OldFile* f = FindOld(rel_path);
+  if (f && f->fate != Fate::kNone) return true;
+  auto it = std::lower_bound(
+      added_.begin(), added_.end(), rel_path,
+      [](const auto& a, std::string_view p) { return a.first < p; });
+  return it != added_.end() && it->first == rel_path;
+}
+
 int Publisher::CountRemoved() {
   int removed = 0;
   if (have_manifest_) {
-    for (const auto& [path, entry] : old_manifest_) {
-      removed += !new_manifest_.count(path);
-    }
+    for (const OldFile& f : old_) removed += f.fate == Fate::kNone;
     return removed;
   }
   std::error_code ec;
@@ -384,7 +439,7 @@ int Publisher::CountRemoved() {
     for (auto it = fs::recursive_directory_iterator(out_dir_, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (!it->is_directory(ec) &&
-          !new_manifest_.count(RelativeTo(it->path(), out_dir_))) {
+          !InNewSite(RelativeTo(it->path(), out_dir_))) {
         ++removed;
       }
     }
@@ -393,11 +448,12 @@ int Publisher::CountRemoved() {
 }
 
 bool Publisher::Commit(int* removed, std::string* err) {
+  SortAdded();
   *removed = CountRemoved();
   struct stat st;
   if (differing_ == 0 && *removed == 0 &&
       ::lstat(out_dir_.c_str(), &st) == 0) {
-    if (!have_manifest_ || new_manifest_ != old_manifest_) WriteManifest();
+    if (!have_manifest_ || manifest_changed_) WriteManifest();
     return true;  // The live site is already this site.
   }
   if (!StageKept(err)) return false;
@@ -413,7 +469,7 @@ bool Publisher::Commit(int* removed, std::string* err) {
     std::string rel = RelativeTo(it->path(), staging_dir_);
     if (it->is_directory(ec) && !it->is_symlink(ec)) {
       dirs.push_back(it->path());
-    } else if (!new_manifest_.count(rel)) {
+    } else if (!InNewSite(rel)) {
       extra_files.push_back(it->path());
     }
   }
@@ -474,9 +530,11 @@ bool Publisher::Commit(int* removed, std::string* err) {
 
 void Publisher::WriteManifest() {
   std::string text;
+  text.reserve(old_.size() * 128 + added_.size() * 128);
   char line[192];
-  for (const auto& [path, e] : new_manifest_) {
-    std::snprintf(line, sizeof line, "\t%llx %llx %lld %lld %lld %llx %llx\n",
+  auto put = [&](std::string_view path, const Entry& e) {
+    std::snprintf(line, sizeof line,
+                  "\t%llx %llx %lld %lld %lld %llx %llx\n",
                   static_cast<unsigned long long>(e.inputs),
                   static_cast<unsigned long long>(e.sources),
                   static_cast<long long>(e.size),
@@ -484,8 +542,19 @@ void Publisher::WriteManifest() {
                   static_cast<long long>(e.note.tag),
                   static_cast<unsigned long long>(e.note.input_stamp),
                   static_cast<unsigned long long>(e.note.input_hash));
-    text += path + line;
+    text.append(path);
+    text.append(line);
+  };
+  // Both in path order: merged.
+  size_t a = 0;
+  for (const OldFile& f : old_) {
+    if (f.fate == Fate::kNone) continue;
+    for (; a < added_.size() && added_[a].first < f.path; ++a) {
+      put(added_[a].first, added_[a].second);
+    }
+    put(f.path, f.entry);
   }
+  for (; a < added_.size(); ++a) put(added_[a].first, added_[a].second);
   std::string tmp = manifest_path_ + ".tmp";
   std::string err;
   if (WriteAll(tmp, text, &err)) {

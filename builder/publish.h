@@ -4,10 +4,8 @@
 
 #include <atomic>
 #include <cstdint>
-#include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -114,20 +112,36 @@ class Publisher {
     bool operator==(const Entry&) const = default;
   };
 
+  // A file of the live site, as the manifest of the last run that
+  // published has it, and what this run did with it.
+  enum class Fate : uint8_t { kNone, kKept, kWritten };
+  struct OldFile {
+    std::string_view path;  // Into old_text_.
+    Entry entry;            // Updated in place when kept or written.
+    Fate fate = Fate::kNone;
+  };
+  // The old file at "rel_path", or nullptr.
+  OldFile* FindOld(std::string_view rel_path);
+  const OldFile* FindOld(std::string_view rel_path) const;
+  // Whether the new site has a file at "rel_path" (after SortAdded()).
+  bool InNewSite(std::string_view rel_path);
+  // Sorts added_ by path, the last write of a path winning.
+  void SortAdded();
+
   std::string out_dir_;
   int jobs_ = 1;
   std::string staging_dir_;
   std::string manifest_path_;
   std::string lock_path_;
   SiteLock lock_;
-  // Every file of the live site, as the last run that published left it
-  // (read by Begin(); empty if there was no manifest), and of the new one.
-  std::map<std::string, Entry> old_manifest_;
+  // Every file of the live site (read by Begin(); empty if there was no
+  // manifest), sorted by path, and the new site's files that it lacks.
+  std::string old_text_;
+  std::vector<OldFile> old_;
   bool have_manifest_ = false;
-  std::map<std::string, Entry> new_manifest_;  // Guarded by mu_.
+  std::vector<std::pair<std::string, Entry>> added_;  // Guarded by mu_.
   std::mutex mu_;
-  std::vector<std::string> kept_;    // Guarded by mu_.
-  std::set<std::string> made_dirs_;  // Guarded by mu_.
+  std::atomic<bool> manifest_changed_{false};
   std::atomic<int> differing_{0};    // Files whose bytes differ from live.
   bool live_exists_ = false;    // The live tree was there at Begin().
   bool staging_empty_ = false;  // The staging tree was empty at Begin().
