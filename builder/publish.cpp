@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -113,6 +114,9 @@ Publisher::Publisher(std::string out_dir, int jobs)
   manifest_path_ = (p.parent_path() /
                     ("." + p.filename().string() + ".linkpage-manifest"))
                        .string();
+  staging_state_path_ = (p.parent_path() /
+                         ("." + p.filename().string() + ".linkpage-staging"))
+                            .string();
   lock_path_ = (p.parent_path() /
                 ("." + p.filename().string() + ".linkpage-lock"))
                    .string();
@@ -141,7 +145,9 @@ bool Publisher::Begin(std::string* err) {
   staging_empty_ = fs::is_empty(staging_dir_, ec) && !ec;
   // The manifest of the live tree; a missing or damaged one only means
   // that every file is made anew. Lines: PATH TAB INPUTS SOURCES SIZE
-  // MTIME TAG STAMP HASH (hex, decimal, decimal, decimal, hex, hex).
+  // MTIME TAG STAMP HASH STALE (hex, decimal, decimal, decimal, hex, hex,
+  // 0 or 1); and, with no path, TAB "staging" TOKEN and TAB "extra" TAB
+  // PATH (see the class comment).
   std::string why;
   have_manifest_ = ReadWholeFile(manifest_path_, int64_t{1} << 32,
                                  &old_text_, &why) == ReadResult::kOk;
@@ -154,7 +160,12 @@ bool Publisher::Begin(std::string* err) {
     OldFile f;
     Entry& e = f.entry;
     char* q = nullptr;
-    if (tab && tab > p) {
+    const std::string_view line(p, eol - p);
+    if (line.rfind("\tstaging ", 0) == 0) {
+      token_ = line.substr(9);
+    } else if (line.rfind("\textra\t", 0) == 0) {
+      extra_.push_back(line.substr(7));
+    } else if (tab && tab > p) {
       f.path = std::string_view(p, tab - p);
       e.inputs = std::strtoull(tab + 1, &q, 16);
       e.sources = std::strtoull(q, &q, 16);
@@ -163,6 +174,7 @@ bool Publisher::Begin(std::string* err) {
       e.note.tag = std::strtoll(q, &q, 10);
       e.note.input_stamp = std::strtoull(q, &q, 16);
       e.note.input_hash = std::strtoull(q, &q, 16);
+      f.stale = std::strtol(q, &q, 10) != 0;
       if (q == eol) old_.push_back(f);
     }
     p = eol + 1;
@@ -173,7 +185,26 @@ bool Publisher::Begin(std::string* err) {
   if (!std::is_sorted(old_.begin(), old_.end(), by_path)) {
     std::sort(old_.begin(), old_.end(), by_path);
   }
+  std::string vouched;
+  tracked_ = have_manifest_ && !token_.empty() &&
+             ReadWholeFile(staging_state_path_, 256, &vouched, &why) ==
+                 ReadResult::kOk &&
+             vouched == token_;
+  if (staging_empty_) {
+    // Nothing in it: every file is missing, none is extra.
+    tracked_ = true;
+    for (OldFile& f : old_) f.stale = true;
+    extra_.clear();
+  } else if (!tracked_) {
+    for (OldFile& f : old_) f.stale = true;
+    extra_.clear();
+  }
   return true;
+}
+
+void Publisher::StagingChanges() {
+  std::call_once(staging_changes_,
+                 [this] { ::unlink(staging_state_path_.c_str()); });
 }
 
 Publisher::OldFile* Publisher::FindOld(std::string_view rel_path) {
@@ -230,7 +261,7 @@ bool Publisher::StageKept(std::string* err) {
   auto work = [&] {
     std::string e;
     for (size_t i; !failed && (i = next_index++) < old_.size();) {
-      if (old_[i].fate == Fate::kKept &&
+      if (old_[i].fate == Fate::kKept && old_[i].stale &&
           !StageOne(std::string(old_[i].path), &e)) {
         std::lock_guard<std::mutex> lock(err_mu);
         if (!failed.exchange(true)) *err = e;
@@ -259,6 +290,7 @@ bool Publisher::StageOne(const std::string& rel_path, std::string* err) {
       next_st.st_ino == live_st.st_ino && next_st.st_dev == live_st.st_dev) {
     return true;  // Already the same file.
   }
+  StagingChanges();
   std::error_code ec;
   fs::remove_all(next, ec);
   if (::link(live.c_str(), next.c_str()) != 0) {
@@ -275,6 +307,7 @@ bool Publisher::EnsureParentDir(const std::string& rel_path,
   fs::path dir = fs::path(staging_dir_) / rel_path.substr(0, slash);
   struct stat st;
   // Usually the directory is there, or only it is missing.
+  StagingChanges();
   if (::mkdir(dir.c_str(), 0755) == 0 ||
       (errno == EEXIST && ::lstat(dir.c_str(), &st) == 0 &&
        S_ISDIR(st.st_mode))) {
@@ -306,6 +339,7 @@ bool Publisher::EnsureParentDir(const std::string& rel_path,
 bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
                       FileChange* change, std::string* err, uint64_t inputs,
                       uint64_t sources, const FileNote& note) {
+  StagingChanges();
   if (!EnsureParentDir(rel_path, err)) return false;
   const std::string live = out_dir_ + "/" + rel_path;
   const std::string next = staging_dir_ + "/" + rel_path;
@@ -349,6 +383,7 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
     }
     entry.mtime_ns = Nanoseconds(written_st.st_mtim);
   }
+  entry.differs = !live_same;
   if (!live_same) ++differing_;
   OldFile* f = FindOld(rel_path);
   if (f) {
@@ -453,18 +488,59 @@ bool Publisher::Commit(int* removed, std::string* err) {
   struct stat st;
   if (differing_ == 0 && *removed == 0 &&
       ::lstat(out_dir_.c_str(), &st) == 0) {
-    if (!have_manifest_ || manifest_changed_) WriteManifest();
-    return true;  // The live site is already this site.
+    // The live site is already this site. The manifest is rewritten only
+    // if this run changed what it says.
+    bool account_changed = false;
+    for (const OldFile& f : old_) {
+      account_changed |= f.fate == Fate::kWritten && f.stale;
+    }
+    for (std::string_view e : extra_) account_changed |= InNewSite(e);
+    if (!have_manifest_ || manifest_changed_ ||
+        (tracked_ && account_changed)) {
+      WriteManifest(false);
+    } else if (tracked_) {
+      // Unchanged, and still true: vouched for again.
+      std::string e;
+      const std::string tmp = staging_state_path_ + ".tmp";
+      if (WriteAll(tmp, token_, &e)) {
+        ::rename(tmp.c_str(), staging_state_path_.c_str());
+      }
+    }
+    return true;
   }
   if (!StageKept(err)) return false;
+  StagingChanges();
 
-  // Remove from the staging tree what the new site does not have (an
-  // empty one at the start holds only this run's files).
+  // Remove from the staging tree what the new site does not have: when
+  // the manifest's account of it holds, its extra files and the live files
+  // the new site dropped; otherwise whatever a listing finds (an empty one
+  // at the start holds only this run's files).
   std::error_code ec;
   std::vector<fs::path> extra_files, dirs;
-  for (auto it = staging_empty_ ? fs::recursive_directory_iterator()
-                                : fs::recursive_directory_iterator(
-                                      staging_dir_, ec);
+  if (tracked_) {
+    std::vector<std::string_view> gone(extra_.begin(), extra_.end());
+    for (const OldFile& f : old_) {
+      if (f.fate == Fate::kNone) gone.push_back(f.path);
+    }
+    for (std::string_view rel : gone) {
+      if (InNewSite(rel)) continue;
+      fs::path file = fs::path(staging_dir_) / rel;
+      // (A directory there now, or a file where its directory was, was
+      // made by this run for the new site.)
+      if (::unlink(file.c_str()) != 0 && errno != ENOENT &&
+          errno != ENOTDIR && errno != EISDIR) {
+        *err = "cannot remove " + file.string() + ": " + Errno();
+        return false;
+      }
+      // Its directories, as far as they are empty now.
+      for (fs::path d = file.parent_path();
+           d.string().size() > staging_dir_.size() && ::rmdir(d.c_str()) == 0;
+           d = d.parent_path()) {
+      }
+    }
+  }
+  for (auto it = tracked_ ? fs::recursive_directory_iterator()
+                          : fs::recursive_directory_iterator(staging_dir_, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     std::string rel = RelativeTo(it->path(), staging_dir_);
     if (it->is_directory(ec) && !it->is_symlink(ec)) {
@@ -500,12 +576,12 @@ bool Publisher::Commit(int* removed, std::string* err) {
              Errno();
       return false;
     }
-    WriteManifest();
+    WriteManifest(true);
     return true;
   }
   if (::renameat2(AT_FDCWD, staging_dir_.c_str(), AT_FDCWD, out_dir_.c_str(),
                   RENAME_EXCHANGE) == 0) {
-    WriteManifest();
+    WriteManifest(true);
     return true;
   }
   if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) {
@@ -524,41 +600,76 @@ bool Publisher::Commit(int* removed, std::string* err) {
     return false;
   }
   ::rename(old.c_str(), staging_dir_.c_str());
-  WriteManifest();
+  WriteManifest(true);
   return true;
 }
 
-void Publisher::WriteManifest() {
+void Publisher::WriteManifest(bool swapped) {
+  // What the staging tree now holds against the live one. After a swap it
+  // is the previous live site: the files written with other bytes are
+  // stale, those added are missing, kept ones are the live files, and the
+  // ones dropped are extra. Without a swap, this run made every written
+  // file's staged copy equal to the live one and left the rest alone.
+  // Either way the account is only as good as the one the run started
+  // from, or as the previous live site's manifest for a swap.
+  const bool account = swapped ? have_manifest_ : tracked_;
+  auto stale = [&](const Entry& e, const OldFile* f) {
+    if (!account) return true;
+    if (swapped) return f == nullptr || e.differs;
+    return f != nullptr && f->fate == Fate::kKept && f->stale;
+  };
   std::string text;
   text.reserve(old_.size() * 128 + added_.size() * 128);
   char line[192];
-  auto put = [&](std::string_view path, const Entry& e) {
+  auto put = [&](std::string_view path, const Entry& e, const OldFile* f) {
     std::snprintf(line, sizeof line,
-                  "\t%llx %llx %lld %lld %lld %llx %llx\n",
+                  "\t%llx %llx %lld %lld %lld %llx %llx %d\n",
                   static_cast<unsigned long long>(e.inputs),
                   static_cast<unsigned long long>(e.sources),
                   static_cast<long long>(e.size),
                   static_cast<long long>(e.mtime_ns),
                   static_cast<long long>(e.note.tag),
                   static_cast<unsigned long long>(e.note.input_stamp),
-                  static_cast<unsigned long long>(e.note.input_hash));
+                  static_cast<unsigned long long>(e.note.input_hash),
+                  stale(e, f) ? 1 : 0);
     text.append(path);
     text.append(line);
   };
+  char token[32] = "";
+  if (account) {
+    std::random_device random;
+    std::snprintf(token, sizeof token, "%08x%08x", random(), random());
+    text += std::string("\tstaging ") + token + "\n";
+    if (swapped) {
+      for (const OldFile& f : old_) {
+        if (f.fate == Fate::kNone) text += "\textra\t" + std::string(f.path) + "\n";
+      }
+    } else {
+      for (std::string_view e : extra_) {
+        if (!InNewSite(e)) text += "\textra\t" + std::string(e) + "\n";
+      }
+    }
+  }
   // Both in path order: merged.
   size_t a = 0;
   for (const OldFile& f : old_) {
     if (f.fate == Fate::kNone) continue;
     for (; a < added_.size() && added_[a].first < f.path; ++a) {
-      put(added_[a].first, added_[a].second);
+      put(added_[a].first, added_[a].second, nullptr);
     }
-    put(f.path, f.entry);
+    put(f.path, f.entry, &f);
   }
-  for (; a < added_.size(); ++a) put(added_[a].first, added_[a].second);
+  for (; a < added_.size(); ++a) {
+    put(added_[a].first, added_[a].second, nullptr);
+  }
   std::string tmp = manifest_path_ + ".tmp";
   std::string err;
-  if (WriteAll(tmp, text, &err)) {
-    ::rename(tmp.c_str(), manifest_path_.c_str());
+  if (WriteAll(tmp, text, &err) &&
+      ::rename(tmp.c_str(), manifest_path_.c_str()) == 0 && account) {
+    const std::string state_tmp = staging_state_path_ + ".tmp";
+    if (WriteAll(state_tmp, token, &err)) {
+      ::rename(state_tmp.c_str(), staging_state_path_.c_str());
+    }
   }
 }
 

@@ -39,6 +39,16 @@ struct FileNote {
 // directory always holds one complete site. Nothing touches the live tree
 // before Commit(); a run that stops early leaves it as it was, and the next
 // run repairs whatever it left in the staging tree.
+//
+// The manifest also says which files of the staging tree differ from the
+// live ones (after a swap, the files the swapping run wrote) and which it
+// has beyond them (the files that run removed), so that a run that
+// changes a few pages of a large site puts only those right instead of
+// checking every file of the staging tree. A run that changes the staging
+// tree first removes PARENT/.NAME.linkpage-staging, which vouches for that
+// account; a run that stops early thus leaves it untrusted, and the next
+// run checks everything. Files put in the live tree by hand are not part
+// of the site and are not looked for.
 class Publisher {
  public:
   // "jobs": threads for putting kept files into the staging tree.
@@ -100,7 +110,8 @@ class Publisher {
   bool StageOne(const std::string& rel_path, std::string* err);
   // Live files the new site does not have.
   int CountRemoved();
-  void WriteManifest();
+  // "swapped": the staging tree now holds the previous live site.
+  void WriteManifest(bool swapped);
 
   // What the manifest says of one published file.
   struct Entry {
@@ -109,6 +120,7 @@ class Publisher {
     int64_t size = 0;
     int64_t mtime_ns = 0;
     FileNote note;
+    bool differs = false;  // Written with bytes other than the live file's.
     bool operator==(const Entry&) const = default;
   };
 
@@ -119,7 +131,14 @@ class Publisher {
     std::string_view path;  // Into old_text_.
     Entry entry;            // Updated in place when kept or written.
     Fate fate = Fate::kNone;
+    // The staging tree's copy is not the live file's bytes and mtime (it
+    // holds an older version, or none).
+    bool stale = true;
   };
+  // Before the first change to the staging tree: from then on, until
+  // Commit() describes it again, the manifest's account of the staging
+  // tree is not to be trusted.
+  void StagingChanges();
   // The old file at "rel_path", or nullptr.
   OldFile* FindOld(std::string_view rel_path);
   const OldFile* FindOld(std::string_view rel_path) const;
@@ -131,6 +150,9 @@ class Publisher {
   std::string out_dir_;
   int jobs_ = 1;
   std::string staging_dir_;
+  // Holds the token of the manifest whose account of the staging tree
+  // (stale files, extra files) is true.
+  std::string staging_state_path_;
   std::string manifest_path_;
   std::string lock_path_;
   SiteLock lock_;
@@ -140,6 +162,14 @@ class Publisher {
   std::vector<OldFile> old_;
   bool have_manifest_ = false;
   std::vector<std::pair<std::string, Entry>> added_;  // Guarded by mu_.
+  // The manifest's account of the staging tree holds: the files it marks
+  // stale are the only ones to put right, and "extra_" the only files it
+  // has that the live tree lacks. Otherwise every kept file is checked
+  // and the staging tree is listed to find what it has too many.
+  bool tracked_ = false;
+  std::string token_;  // Of the manifest's account of the staging tree.
+  std::vector<std::string_view> extra_;  // Into old_text_.
+  std::once_flag staging_changes_;
   std::mutex mu_;
   std::atomic<bool> manifest_changed_{false};
   std::atomic<int> differing_{0};    // Files whose bytes differ from live.

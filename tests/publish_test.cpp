@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <random>
 
 #include "test_util.h"
 
@@ -42,7 +43,9 @@ void Publish(const std::string& out,
     if (changes) (*changes)[path] = c;
   }
   int r = 0;
-  REQUIRE(p.Commit(&r, &err));
+  const bool committed = p.Commit(&r, &err);
+  INFO(err);
+  REQUIRE(committed);
   if (removed) *removed = r;
 }
 
@@ -232,6 +235,77 @@ TEST_CASE("publish: kept files are linked in only when the site changes") {
     REQUIRE(p.Begin(&err));
     CHECK_FALSE(p.Keep("b/index.html", 33));
   }
+}
+
+TEST_CASE("publish: any sequence of runs publishes exactly its site") {
+  // Random runs against a model: files kept, rewritten, added, dropped, a
+  // file turning into a directory and back, runs abandoned before
+  // Commit(). After every committed run out/ holds exactly that run's
+  // files; the staging tree is put right from the manifest's account of
+  // it, or by checking everything after an abandoned run.
+  TempDir dir;
+  const std::string out = dir / "out";
+  std::mt19937 rng(20261126);
+  auto chance = [&](int percent) {
+    return static_cast<int>(rng() % 100) < percent;
+  };
+  std::vector<std::string> pool;
+  for (int i = 0; i < 12; ++i) pool.push_back("p" + std::to_string(i) + "/index.html");
+  for (const char* p : {"index.html", "p0", "p1", "a/b/c.css", "a/b", "a/d.css"}) {
+    pool.push_back(p);
+  }
+  std::map<std::string, std::string> live;  // The model of out/.
+  std::map<std::string, uint64_t> inputs;    // Of the live files.
+  int version = 0, committed = 0, kept_total = 0;
+  for (int run = 0; run < 80; ++run) {
+    INFO("run " << run);
+    std::map<std::string, std::string> site;
+    for (const std::string& path : pool) {
+      if (chance(20)) continue;
+      auto it = live.find(path);
+      site[path] = it != live.end() && chance(75)
+                       ? it->second
+                       : "v" + std::to_string(++version) + " " + path;
+    }
+    // No file where another one needs a directory.
+    for (auto it = site.begin(); it != site.end();) {
+      auto next = std::next(it);
+      if (next != site.end() && next->first.rfind(it->first + "/", 0) == 0) {
+        it = site.erase(it);
+      } else {
+        it = next;
+      }
+    }
+    Publisher p(out, 2);
+    std::string err;
+    REQUIRE(p.Begin(&err));
+    std::map<std::string, uint64_t> new_inputs;
+    for (const auto& [path, bytes] : site) {
+      new_inputs[path] = std::hash<std::string>()(bytes);
+      auto it = live.find(path);
+      if (it != live.end() && it->second == bytes &&
+          p.Keep(path, inputs[path])) {
+        ++kept_total;
+        continue;
+      }
+      FileChange c;
+      REQUIRE(p.Write(path, bytes, &c, &err, new_inputs[path]));
+    }
+    if (chance(10)) continue;  // Abandoned.
+    int removed = 0;
+    const bool ok = p.Commit(&removed, &err);
+    INFO(err);
+    REQUIRE(ok);
+    ++committed;
+    live = site;
+    inputs = new_inputs;
+    REQUIRE(test::Tree(out) == live);
+    for (const auto& e : fs::recursive_directory_iterator(out)) {
+      if (e.is_directory()) CHECK_FALSE(fs::is_empty(e.path()));
+    }
+  }
+  CHECK(committed > 60);
+  CHECK(kept_total > 300);
 }
 
 TEST_CASE("publish: out/ that is not a directory is refused") {
