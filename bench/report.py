@@ -26,6 +26,7 @@ ROWS = [
     ("linkpage_cold", "(a) linkpage cold (no out/, no staging)"),
     ("linkpage_rebuild1", "(a2) linkpage first rebuild after cold (staging empty; 1 run)"),
     ("linkpage_warm", "(b) linkpage warm (nothing changed)"),
+    ("linkpage_feed_change1", "(c1) linkpage first build after a feed change (fills the staging tree; 1 run)"),
     ("linkpage_feed_change", "(c) linkpage after one feed file changed"),
     ("hugo", "(d) Hugo (fresh public/)"),
     ("floor_write", "(e) floor: open/write/close only"),
