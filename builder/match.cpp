@@ -1,6 +1,8 @@
 #include "match.h"
 
 #include <algorithm>
+#include <functional>
+#include <initializer_list>
 #include <mutex>
 #include <unordered_set>
 
@@ -117,6 +119,30 @@ void BuildPostings(const std::vector<std::pair<uint32_t, uint32_t>>& items,
   for (const auto& [list, entry] : items) (*entries)[fill[list]++] = entry;
 }
 
+// LinkIndex::Rank() looks for the best scores by blocks of kBlock links
+// and sub-blocks of kSubBlock; for links_per_page up to kMaxSeedWant, it
+// first bounds the "want"-th best score by the blocks' largest scores.
+constexpr uint32_t kBlock = 256;
+constexpr uint32_t kSubBlock = 32;
+constexpr size_t kMaxSeedWant = 64;
+
+constexpr size_t kCacheLine = 64;  // Bytes.
+
+// The largest of the n counts at "p", as an int; with n a constant, a
+// loop the compiler vectorises.
+template <uint32_t n, typename Count>
+int BlockMax(const Count* p) {
+  Count most = 0;
+  for (uint32_t i = 0; i < n; ++i) most = std::max(most, p[i]);
+  return static_cast<int>(most);
+}
+template <typename Count>
+int BlockMax(const Count* p, uint32_t n) {
+  Count most = 0;
+  for (uint32_t i = 0; i < n; ++i) most = std::max(most, p[i]);
+  return static_cast<int>(most);
+}
+
 }  // namespace
 
 uint32_t LinkIndex::Intern(std::string_view word) {
@@ -175,6 +201,9 @@ LinkIndex::LinkIndex(std::vector<Link> links,
     feed_of_.push_back(it->second);
     feed_links_.resize(feed_ids_.size());
     ++feed_links_[it->second];
+    const uint32_t at = static_cast<uint32_t>(kept);
+    if (added) feed_span_.emplace_back(at, at);
+    feed_span_[it->second].second = at + 1;
     if (kept != i) links_[kept] = std::move(links_[i]);
     ++kept;
   }
@@ -185,7 +214,6 @@ void LinkIndex::IndexWords() const {
   // (word or pair id, link << 2 | weight or flags) in link order; per
   // link, (id << 2 | payload) before merging.
   std::vector<std::pair<uint32_t, uint32_t>> word_items, pair_items;
-  std::vector<std::pair<uint32_t, uint32_t>> strong_items, weak_items;
   std::vector<uint64_t> words, pairs;
   auto add_field = [&](std::string_view text, uint32_t weight,
                        uint32_t pair_flag) {
@@ -229,21 +257,12 @@ void LinkIndex::IndexWords() const {
     add_field(link.description, 1, kElsewhere);
     // One posting per word and link, weighing as the best field it is in;
     // one per word pair, flagging the fields it is in.
-    word_items.clear();
     merge(&words, id, [](uint32_t a, uint32_t b) { return std::max(a, b); },
           &word_items);
-    weak_of_.start.push_back(static_cast<uint32_t>(weak_of_.entries.size()));
-    for (const auto& item : word_items) {
-      const bool weak = (item.second & 3) == 1;
-      (weak ? weak_items : strong_items).push_back(item);
-      if (weak) weak_of_.entries.push_back(item.first);
-    }
     merge(&pairs, id, [](uint32_t a, uint32_t b) { return a | b; },
           &pair_items);
   }
-  weak_of_.start.push_back(static_cast<uint32_t>(weak_of_.entries.size()));
-  BuildPostings(strong_items, stop_.size(), &strong_.start, &strong_.entries);
-  BuildPostings(weak_items, stop_.size(), &weak_.start, &weak_.entries);
+  BuildPostings(word_items, stop_.size(), &words_.start, &words_.entries);
   BuildPostings(pair_items, pair_ids_.size(), &pairs_.start, &pairs_.entries);
 }
 
@@ -260,91 +279,81 @@ size_t LinkIndex::PickCount(const Page& page) const {
   return std::min(available, static_cast<size_t>(page.settings.links_per_page));
 }
 
-std::vector<Link> LinkIndex::Pick(const Page& page,
-                                  const std::vector<FeedConfig>& feeds) const {
-  const size_t want = static_cast<size_t>(page.settings.links_per_page);
-  std::vector<Link> picked;
-  if (want == 0 || links_.empty()) return picked;
-  std::call_once(indexed_, [this] { IndexWords(); });
-
-  // Which feeds the page draws from, by feed id.
-  std::vector<char> allowed_feed(feed_ids_.size(), page.feeds.empty());
-  for (const std::string& name : page.feeds) {
-    auto it = feed_ids_.find(name);
-    if (it != feed_ids_.end()) allowed_feed[it->second] = 1;
+template <typename Count>
+std::vector<uint32_t> LinkIndex::Rank(const Query& q) const {
+  // Scores are tallied for every link of the spans at once, in a scratch
+  // array per thread: one byte a link while scores fit (50,000 links:
+  // 50 KB, in the L1 and L2 caches), sized to the index and a block more,
+  // all zero between calls.
+  thread_local std::vector<Count> tallies;
+  if (tallies.size() < links_.size() + kBlock) {
+    tallies.assign(links_.size() + kBlock, 0);
   }
-  const bool every_feed = page.feeds.empty();
-  auto allowed = [&](uint32_t id) {
-    return every_feed || allowed_feed[feed_of_[id]] != 0;
-  };
-
-  // Query words, each counted once.
-  std::vector<uint32_t> query = QueryTerms(page.topic);
-  std::vector<std::vector<uint32_t>> phrases;
-  for (const std::string& k : page.keywords) {
-    std::vector<uint32_t> t = QueryTerms(k);
-    if (t.size() > 1) phrases.push_back(t);
-    query.insert(query.end(), t.begin(), t.end());
-  }
-  std::sort(query.begin(), query.end());
-  query.erase(std::unique(query.begin(), query.end()), query.end());
-  if (!query.empty() && query.back() == kUnknown) query.pop_back();
-
-  // Scratch tallies per thread, sized to the index and reset after use.
-  // A link is appended to "touched" when its score leaves 0 (without a
-  // branch: the slot is overwritten otherwise).
-  struct Tally {
-    int score = 0;
-    int strong = 0;  // Query words found in the title or a category.
-  };
-  thread_local std::vector<Tally> tallies;
-  thread_local std::vector<uint32_t> touched_ids;
-  if (tallies.size() < links_.size()) {
-    tallies.assign(links_.size(), Tally());
-    touched_ids.assign(links_.size() + 1, 0);
-  }
-  Tally* tally = tallies.data();
-  uint32_t* touched = touched_ids.data();
-  size_t touched_count = 0;
-  auto add = [&](uint32_t id, int points) {
-    touched[touched_count] = id;
-    touched_count += tally[id].score == 0;
-    tally[id].score += points;
-  };
-  // Titles and categories first; descriptions, which hold most postings,
-  // last, and only if needed.
-  for (uint32_t w : query) {
-    for (uint32_t i = strong_.start[w]; i < strong_.start[w + 1]; ++i) {
-      const uint32_t e = strong_.entries[i];
-      if (allowed(e >> 2)) {
-        add(e >> 2, static_cast<int>(e & 3));
-        ++tally[e >> 2].strong;
+  Count* tally = tallies.data();
+  struct Clear {  // Clears the spans' tallies on the way out.
+    Count* tally;
+    const std::vector<std::pair<uint32_t, uint32_t>>& spans;
+    ~Clear() {
+      for (const auto& [first, last] : spans) {
+        std::fill(tally + first, tally + last, Count{0});
       }
     }
+  } clear{tally, q.spans};
+  auto allowed = [&](uint32_t id) {
+    return q.every_feed || q.allowed_feed[feed_of_[id]] != 0;
+  };
+
+  // Adds points(payload) for each posting in [begin, end) of a link of
+  // the spans. Links of the spans but not of the page's feeds (when a
+  // feed's links are not together) are tallied too, and passed over in
+  // the search below.
+  const uint32_t link_count = static_cast<uint32_t>(links_.size());
+  auto add = [&](const uint32_t* begin, const uint32_t* end, auto points) {
+    for (const auto& [first, last] : q.spans) {
+      const uint32_t* e =
+          first == 0 ? begin : std::lower_bound(begin, end, first << 2);
+      const uint32_t* e_end =
+          last == link_count ? end : std::lower_bound(e, end, last << 2);
+      // Four at a time: the adds do not depend on each other (a link is
+      // once in a list), and this loop is most of the work of Pick().
+      for (; e_end - e >= 4; e += 4) {
+        const uint32_t e0 = e[0], e1 = e[1], e2 = e[2], e3 = e[3];
+        tally[e0 >> 2] += points(e0 & 3);
+        tally[e1 >> 2] += points(e1 & 3);
+        tally[e2 >> 2] += points(e2 & 3);
+        tally[e3 >> 2] += points(e3 & 3);
+      }
+      for (; e != e_end; ++e) tally[*e >> 2] += points(*e & 3);
+    }
+  };
+  // Each query word adds its weight: one pass over its postings. Every
+  // posting is read; what is cut short is the search for the best.
+  for (uint32_t w : q.words) {
+    add(words_.entries.data() + words_.start[w],
+        words_.entries.data() + words_.start[w + 1],
+        [](uint32_t weight) { return static_cast<Count>(weight); });
   }
   // A keyword phrase counts where each of its word pairs stands, in the
   // same field kind: the intersection of the pairs' postings.
   std::vector<uint32_t> hits, both;
-  for (const std::vector<uint32_t>& words : phrases) {
-    hits.clear();
+  for (const std::vector<uint32_t>& words : q.phrases) {
+    const uint32_t* b = nullptr;
+    const uint32_t* b_end = nullptr;
     for (size_t i = 0; i + 1 < words.size(); ++i) {
       auto pair = words[i] == kUnknown || words[i + 1] == kUnknown
                       ? pair_ids_.end()
                       : pair_ids_.find(PairKey(words[i], words[i + 1]));
       if (pair == pair_ids_.end()) {
-        hits.clear();
+        b = b_end = nullptr;
         break;
       }
-      const uint32_t* b = pairs_.entries.data() + pairs_.start[pair->second];
-      const uint32_t* b_end =
-          pairs_.entries.data() + pairs_.start[pair->second + 1];
-      if (i == 0) {
-        hits.assign(b, b_end);
-        continue;
-      }
+      const uint32_t* a = b;
+      const uint32_t* a_end = b_end;
+      b = pairs_.entries.data() + pairs_.start[pair->second];
+      b_end = pairs_.entries.data() + pairs_.start[pair->second + 1];
+      if (i == 0) continue;  // A two-word phrase: the pair's postings.
       both.clear();
-      auto a = hits.begin();
-      while (a != hits.end() && b != b_end) {
+      while (a != a_end && b != b_end) {
         if (*a >> 2 < *b >> 2) {
           ++a;
         } else if (*b >> 2 < *a >> 2) {
@@ -356,89 +365,177 @@ std::vector<Link> LinkIndex::Pick(const Page& page,
         }
       }
       hits.swap(both);
+      b = hits.data();
+      b_end = b + hits.size();
     }
-    for (uint32_t e : hits) {
-      if (allowed(e >> 2)) {
-        add(e >> 2, (e & kInTitle ? 3 : 0) + (e & kElsewhere ? 1 : 0));
-      }
+    // 3 points in the title, 1 elsewhere: by field flags, from a table
+    // (a branch on the flags would often be mispredicted).
+    static constexpr Count kPoints[4] = {0, 3, 1, 4};
+    static_assert(kInTitle == 1 && kElsewhere == 2);
+    add(b, b_end, [](uint32_t flags) { return kPoints[flags]; });
+  }
+
+  // The best "want" by score, ties by position (feed order), are looked
+  // for by blocks of kBlock links (the last of a span may be shorter), in
+  // two passes. Links scoring below "need" are not looked at, and "need"
+  // only ever is a score no link below it can make the cut with.
+  //
+  // First pass: the largest score of each block, a quick, vectorised
+  // loop. When every link of the spans is of the page's feeds, a
+  // different link has the largest score of each block (blocks do not
+  // overlap), so at least "want" links score as much as the "want"-th
+  // largest of them: the "want"-th best score is no lower, and "need"
+  // starts there. A link that only ties with it can still make the cut,
+  // by position: "need" is that score, not one more.
+  thread_local std::vector<int> block_most;
+  block_most.clear();
+  for (const auto& [first, last] : q.spans) {
+    for (uint32_t block = first; block < last; block += kBlock) {
+      block_most.push_back(last - block >= kBlock
+                               ? BlockMax<kBlock>(tally + block)
+                               : BlockMax(tally + block, last - block));
     }
   }
-  // Best scores first, ties by position (feed order): one pass keeping
-  // the best "want" in order.
-  auto better = [](std::pair<int, uint32_t> a, std::pair<int, uint32_t> b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  };
+  int need = 1;  // Unmatched links are filler, not picked by score.
+  if (q.all_allowed && q.want <= kMaxSeedWant) {
+    std::vector<int> largest;  // The "want" largest, descending.
+    for (int most : block_most) {
+      if (largest.size() == q.want && most <= largest.back()) continue;
+      largest.insert(std::upper_bound(largest.begin(), largest.end(), most,
+                                      std::greater<>()),
+                     most);
+      if (largest.size() > q.want) largest.pop_back();
+    }
+    if (largest.size() == q.want) need = std::max(need, largest.back());
+  }
+  // Second pass: the blocks again, in position order, so that a link goes
+  // after the kept links of its score. Once "want" are kept, a link, which
+  // comes after them all, gets in only with a score above the last kept
+  // one: "need" rises to that plus one. A block, or a sub-block of
+  // kSubBlock links, none of which reaches "need" is passed over whole
+  // (a sub-block may run past a span into the next one, or into the
+  // spare zeros at the end of the tallies).
   std::vector<std::pair<int, uint32_t>> top;  // (score, link)
-  top.reserve(want + 1);
-  auto consider = [&](int score, uint32_t id) {
-    if (top.size() == want && !better({score, id}, top.back())) return;
-    top.insert(std::upper_bound(top.begin(), top.end(),
-                                std::pair{score, id}, better),
-               {score, id});
-    if (top.size() > want) top.pop_back();
-  };
-  for (size_t i = 0; i < touched_count; ++i) {
-    consider(tally[touched[i]].score, touched[i]);
-  }
-  // Descriptions add at most 1 per query word not in the title or a
-  // category. When the "want"-th best score so far beats that, links
-  // without a title, category or phrase match cannot make the cut, and of
-  // those with one only the links that could reach it need their
-  // description words, from weak_of_.
-  const int most = static_cast<int>(query.size());
-  if (top.size() == want && top.back().first > most) {
-    const int cut = top.back().first;
-    top.clear();
-    for (size_t i = 0; i < touched_count; ++i) {
-      const uint32_t id = touched[i];
-      Tally& t = tally[id];
-      if (t.score + most - t.strong >= cut) {
-        // Both ascending: count the words they share.
-        auto q = query.begin();
-        const uint32_t* w = weak_of_.entries.data() + weak_of_.start[id];
-        const uint32_t* w_end =
-            weak_of_.entries.data() + weak_of_.start[id + 1];
-        while (q != query.end() && w != w_end) {
-          if (*q < *w) {
-            ++q;
-          } else if (*w < *q) {
-            ++w;
-          } else {
-            ++t.score;
-            ++q;
-            ++w;
-          }
+  top.reserve(std::min(q.want, links_.size()) + 1);
+  size_t block_index = 0;
+  for (const auto& [first, last] : q.spans) {
+    for (uint32_t block = first; block < last; block += kBlock) {
+      if (block_most[block_index++] < need) continue;
+      const uint32_t block_end = std::min(last, block + kBlock);
+      for (uint32_t sub = block; sub < block_end; sub += kSubBlock) {
+        if (BlockMax<kSubBlock>(tally + sub) < need) continue;
+        const uint32_t sub_end = std::min(block_end, sub + kSubBlock);
+        for (uint32_t id = sub; id < sub_end; ++id) {
+          const int score = tally[id];
+          if (score < need || !allowed(id)) continue;
+          top.insert(
+              std::find_if(top.begin(), top.end(),
+                           [&](const auto& t) { return t.first < score; }),
+              {score, id});
+          if (top.size() > q.want) top.pop_back();
+          if (top.size() == q.want) need = top.back().first + 1;
         }
-        consider(t.score, id);
       }
-    }
-  } else {
-    for (uint32_t w : query) {
-      for (uint32_t i = weak_.start[w]; i < weak_.start[w + 1]; ++i) {
-        const uint32_t e = weak_.entries[i];
-        if (allowed(e >> 2)) add(e >> 2, 1);
-      }
-    }
-    top.clear();
-    for (size_t i = 0; i < touched_count; ++i) {
-      consider(tally[touched[i]].score, touched[i]);
     }
   }
   std::vector<uint32_t> ids;
   for (const auto& [score, id] : top) ids.push_back(id);
 
-  if (ids.size() < want) {
+  // Then filler: links of the page's feeds that match nothing. (With
+  // fewer than "want" kept, "need" stayed 1: every match was kept.)
+  if (ids.size() < q.want) {
     const size_t count = links_.size();
-    const size_t start = Fnv1a(page.slug) % count;
-    for (size_t k = 0; k < count && ids.size() < want; ++k) {
+    const size_t start = Fnv1a(q.slug) % count;
+    for (size_t k = 0; k < count && ids.size() < q.want; ++k) {
       uint32_t id = static_cast<uint32_t>((start + k) % count);
-      if (allowed(id) && tally[id].score == 0) ids.push_back(id);
+      if (allowed(id) && tally[id] == 0) ids.push_back(id);
     }
   }
-  for (size_t i = 0; i < touched_count; ++i) tally[touched[i]] = Tally();
+  return ids;
+}
 
+std::vector<Link> LinkIndex::Pick(const Page& page,
+                                  const std::vector<FeedConfig>& feeds) const {
+  Query q;
+  q.want = static_cast<size_t>(page.settings.links_per_page);
+  std::vector<Link> picked;
+  if (q.want == 0 || links_.empty()) return picked;
+  std::call_once(indexed_, [this] { IndexWords(); });
+  q.slug = page.slug;
+
+  // Which feeds the page draws from, by feed id, and the spans of link
+  // indexes that hold their links, ascending and apart. (A feed's links
+  // are one span of their own when links come in feed order.)
+  q.every_feed = page.feeds.empty();
+  q.allowed_feed.assign(feed_ids_.size(), q.every_feed);
+  if (q.every_feed) {
+    q.spans.emplace_back(0, static_cast<uint32_t>(links_.size()));
+  }
+  for (const std::string& name : page.feeds) {
+    auto it = feed_ids_.find(name);
+    if (it != feed_ids_.end() && !q.allowed_feed[it->second]) {
+      q.allowed_feed[it->second] = 1;
+      q.spans.push_back(feed_span_[it->second]);
+    }
+  }
+  size_t page_links = 0;  // Links of the page's feeds.
+  for (size_t f = 0; f < feed_links_.size(); ++f) {
+    if (q.allowed_feed[f]) page_links += feed_links_[f];
+  }
+  std::sort(q.spans.begin(), q.spans.end());
+  size_t spans = 0;
+  for (const auto& span : q.spans) {
+    if (spans > 0 && span.first <= q.spans[spans - 1].second) {
+      q.spans[spans - 1].second =
+          std::max(q.spans[spans - 1].second, span.second);
+    } else {
+      q.spans[spans++] = span;
+    }
+  }
+  q.spans.resize(spans);
+  size_t span_links = 0;
+  for (const auto& [first, last] : q.spans) span_links += last - first;
+  q.all_allowed = span_links == page_links;
+
+  // Query words, each counted once.
+  q.words = QueryTerms(page.topic);
+  for (const std::string& k : page.keywords) {
+    std::vector<uint32_t> t = QueryTerms(k);
+    q.words.insert(q.words.end(), t.begin(), t.end());
+    if (t.size() > 1) q.phrases.push_back(std::move(t));
+  }
+  std::sort(q.words.begin(), q.words.end());
+  q.words.erase(std::unique(q.words.begin(), q.words.end()), q.words.end());
+  if (!q.words.empty() && q.words.back() == kUnknown) q.words.pop_back();
+
+  // A word adds at most 3, a phrase at most 4: bytes hold the scores of
+  // all but very long queries.
+  const size_t most = 3 * q.words.size() + 4 * q.phrases.size();
+  std::vector<uint32_t> ids =
+      most <= UINT8_MAX ? Rank<uint8_t>(q) : Rank<uint32_t>(q);
+
+  // The links are seldom in the caches: ask for all their memory first,
+  // the structs, then the text they point to, so that the cache misses of
+  // the copies below overlap rather than come one after the other.
   for (uint32_t id : ids) {
-    Link link = links_[id];
+    const char* bytes = reinterpret_cast<const char*>(&links_[id]);
+    for (size_t i = 0; i < sizeof(Link); i += kCacheLine) {
+      __builtin_prefetch(bytes + i);
+    }
+  }
+  for (uint32_t id : ids) {
+    const Link& link = links_[id];
+    for (const std::string* text : {&link.title, &link.url, &link.description,
+                                    &link.display_host, &link.image}) {
+      for (size_t i = 0; i < text->size(); i += kCacheLine) {
+        __builtin_prefetch(text->data() + i);
+      }
+    }
+    for (const std::string& c : link.categories) __builtin_prefetch(c.data());
+  }
+  picked.reserve(ids.size());
+  for (uint32_t id : ids) {
+    Link& link = picked.emplace_back(links_[id]);
     auto feed = std::find_if(feeds.begin(), feeds.end(),
                              [&](const FeedConfig& f) {
                                return f.name == link.feed;
@@ -450,7 +547,6 @@ std::vector<Link> LinkIndex::Pick(const Page& page,
       }
       link.url = AppendQuery(link.url, params);
     }
-    picked.push_back(std::move(link));
   }
   return picked;
 }

@@ -69,6 +69,21 @@ class LinkIndex {
   using WordIds =
       std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
 
+  // What Pick() looks for, and where.
+  struct Query {
+    size_t want = 0;  // links_per_page.
+    std::string_view slug;
+    bool every_feed = false;         // The page takes every feed.
+    std::vector<char> allowed_feed;  // Feed id -> the page takes it.
+    // Link index spans [first, last) that hold the page's links (and,
+    // when a feed's links are not together, others), ascending, apart.
+    std::vector<std::pair<uint32_t, uint32_t>> spans;
+    bool all_allowed = false;     // The spans hold the page's links only.
+    std::vector<uint32_t> words;  // Word ids, ascending, each once.
+    // Keyword phrases of more than one word: word ids, in order.
+    std::vector<std::vector<uint32_t>> phrases;
+  };
+
   // Builds the postings, on the first Pick(): a run that picks nothing
   // does not pay for them.
   void IndexWords() const;
@@ -77,22 +92,24 @@ class LinkIndex {
   // The ids of the words of "text" but stop words; UINT32_MAX for a word
   // no page looks for.
   std::vector<uint32_t> QueryTerms(std::string_view text) const;
+  // The indexes of the links Pick() returns, best first, then filler;
+  // scores are tallied in "Count", which must hold the largest possible.
+  template <typename Count>
+  std::vector<uint32_t> Rank(const Query& q) const;
 
   std::vector<Link> links_;
   std::vector<uint32_t> feed_of_;     // Link index -> feed id.
   std::vector<size_t> feed_links_;    // Feed id -> links.
+  // Feed id -> [first link index, last + 1).
+  std::vector<std::pair<uint32_t, uint32_t>> feed_span_;
   std::unordered_map<std::string, uint32_t> feed_ids_;
   // The words pages look for, and the stop words: lower-case word -> id.
   WordIds word_ids_;
   std::vector<bool> stop_;  // Word id -> is a stop word.
-  // Word id -> links with the word in the title or a category (payload:
-  // weight 3 or 2), and links with it in the description only (weight 1).
+  // Word id -> the links that have the word, payload its weight in the
+  // best field it is in: 3 title, 2 a category, 1 the description.
   mutable std::once_flag indexed_;
-  mutable Postings strong_;
-  mutable Postings weak_;
-  // Link index -> the word ids of weak_ it has, ascending (start has one
-  // entry per link and a last one).
-  mutable Postings weak_of_;
+  mutable Postings words_;
   // Two word ids that stand together in a page's keyword -> pair id.
   std::unordered_map<uint64_t, uint32_t> pair_ids_;
   mutable Postings pairs_;  // Pair id -> links, payload field flags.

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <random>
 #include <set>
+
+#include "url.h"
 
 namespace linkpage {
 namespace {
@@ -285,6 +288,190 @@ TEST_CASE("match: Pick agrees with a plain scoring of every link") {
     INFO("page " << page.slug << " topic \"" << page.topic << "\"");
     CHECK(got == want);
   }
+}
+
+// Pick() as its comment in match.h states it, written out by brute force:
+// every link of the page's feeds scored by every rule, sorted by score
+// and position, the best "links_per_page" with a score; then filler, as
+// Pick() takes it: unmatched links of the page's feeds from the
+// FNV-1a hash of the slug on, wrapping around. Returns link indexes into
+// "links", which must be free of duplicate URLs; adds the number of
+// filler links to "*filler".
+std::vector<size_t> BruteForcePick(const std::vector<Link>& links,
+                                   const Page& page, size_t* filler) {
+  std::vector<std::string> query = Terms(page.topic);
+  std::vector<std::vector<std::string>> phrases;
+  for (const std::string& k : page.keywords) {
+    std::vector<std::string> t = Terms(k);
+    if (t.size() > 1) phrases.push_back(t);
+    query.insert(query.end(), t.begin(), t.end());
+  }
+  std::sort(query.begin(), query.end());
+  query.erase(std::unique(query.begin(), query.end()), query.end());
+  auto has = [](const std::vector<std::string>& v, const std::string& w) {
+    return std::find(v.begin(), v.end(), w) != v.end();
+  };
+  // Two words that stand together in a field, stop words aside.
+  auto add_pairs = [](const std::string& text,
+                      std::set<std::pair<std::string, std::string>>* pairs) {
+    std::vector<std::string> t = Terms(text);
+    for (size_t i = 0; i + 1 < t.size(); ++i) pairs->insert({t[i], t[i + 1]});
+  };
+  auto allowed = [&](const Link& l) {
+    return page.feeds.empty() || has(page.feeds, l.feed);
+  };
+  std::vector<int> score(links.size(), 0);
+  for (size_t i = 0; i < links.size(); ++i) {
+    const Link& l = links[i];
+    if (!allowed(l)) continue;
+    std::vector<std::string> title = Terms(l.title);
+    std::vector<std::string> cats;
+    for (const std::string& c : l.categories) {
+      for (const std::string& t : Terms(c)) cats.push_back(t);
+    }
+    std::vector<std::string> desc = Terms(l.description);
+    for (const std::string& w : query) {
+      score[i] += has(title, w) ? 3 : has(cats, w) ? 2 : has(desc, w) ? 1 : 0;
+    }
+    std::set<std::pair<std::string, std::string>> title_pairs, other_pairs;
+    add_pairs(l.title, &title_pairs);
+    for (const std::string& c : l.categories) add_pairs(c, &other_pairs);
+    add_pairs(l.description, &other_pairs);
+    for (const std::vector<std::string>& p : phrases) {
+      bool in_title = true, elsewhere = true;
+      for (size_t k = 0; k + 1 < p.size(); ++k) {
+        in_title = in_title && title_pairs.count({p[k], p[k + 1]}) > 0;
+        elsewhere = elsewhere && other_pairs.count({p[k], p[k + 1]}) > 0;
+      }
+      score[i] += (in_title ? 3 : 0) + (elsewhere ? 1 : 0);
+    }
+  }
+  std::vector<size_t> order;
+  for (size_t i = 0; i < links.size(); ++i) {
+    if (score[i] > 0) order.push_back(i);
+  }
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return score[a] != score[b] ? score[a] > score[b] : a < b;
+  });
+  const size_t want = static_cast<size_t>(page.settings.links_per_page);
+  if (order.size() > want) order.resize(want);
+  if (order.size() < want && !links.empty()) {
+    uint32_t hash = 2166136261u;  // FNV-1a
+    for (unsigned char c : page.slug) {
+      hash ^= c;
+      hash *= 16777619u;
+    }
+    const size_t start = hash % links.size();
+    for (size_t k = 0; k < links.size() && order.size() < want; ++k) {
+      const size_t i = (start + k) % links.size();
+      if (allowed(links[i]) && score[i] == 0) {
+        order.push_back(i);
+        ++*filler;
+      }
+    }
+  }
+  return order;
+}
+
+TEST_CASE("match: Pick equals a brute-force pick on random links") {
+  // Few words, so that links share many words, scores tie and phrases
+  // stand; some stop words and capitals among them.
+  const std::vector<std::string> vocab = {
+      "back", "pain",  "knee", "brace", "foam", "roller", "heat",
+      "Pad",  "SMART", "cold", "the",   "of",   "for",    "with"};
+  std::mt19937 rng(7251);
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  auto words = [&](size_t n) {
+    std::string text;
+    for (size_t i = 0; i < n; ++i) {
+      text += (i ? " " : "") + vocab[pick(vocab.size())];
+    }
+    return text;
+  };
+  // Link counts around the block sizes of the search (256 links, sub-blocks
+  // of 32) and a few past 8 blocks, so that the first bound on the
+  // "want"-th best score comes into play for 8 links a page.
+  const std::vector<size_t> link_counts = {0,   1,   2,   7,   33,   70,
+                                           255, 257, 600, 900, 2100, 2700};
+  const size_t rounds = 2 * link_counts.size();
+  size_t checked = 0, filler = 0;
+  for (size_t round = 0; round < rounds; ++round) {
+    const size_t n = link_counts[round % link_counts.size()];
+    const size_t feed_count = 1 + pick(4);
+    std::vector<Link> links;
+    for (size_t i = 0; i < n; ++i) {
+      // Titles start with a word of their own so that results compare by
+      // title; now and then a URL that normalises like an earlier one.
+      std::string url = "https://a.example/" + std::to_string(i);
+      if (i > 0 && pick(20) == 0) {
+        url = "https://A.example/" + std::to_string(pick(i)) + "#dup";
+      }
+      Link l = MakeLink("f" + std::to_string(pick(feed_count)),
+                        "L" + std::to_string(i) + " " + words(pick(6)), url,
+                        words(pick(10)));
+      for (size_t c = pick(3); c > 0; --c) {
+        l.categories.push_back(words(1 + pick(3)));
+      }
+      links.push_back(l);
+    }
+    // Each link count once with each feed's links together (feed order,
+    // as GatherFeeds gives them), once with them mixed.
+    if (round < link_counts.size()) {
+      std::stable_sort(
+          links.begin(), links.end(),
+          [](const Link& a, const Link& b) { return a.feed < b.feed; });
+    }
+    std::vector<Page> pages;
+    const std::vector<int> wants = {
+        0, 1, 2, 8, 8, 8, 13, static_cast<int>(n) + 3, 1000};
+    for (int i = 0; i < 24; ++i) {
+      Page p = MakePage("p" + std::to_string(round) + "-" + std::to_string(i),
+                        words(1 + pick(4)), wants[pick(wants.size())]);
+      for (size_t k = pick(5); k > 0; --k) {
+        p.keywords.push_back(words(1 + pick(3)));
+      }
+      if (i == 23) {
+        // A phrase counted 80 times: scores past 255.
+        p.keywords.insert(p.keywords.end(), 80, "back pain");
+      }
+      switch (pick(6)) {
+        case 0:
+          p.feeds = {"f" + std::to_string(pick(feed_count))};
+          break;
+        case 1:
+          p.feeds = {"f0", "f" + std::to_string(pick(feed_count)), "f0"};
+          break;
+        case 2:
+          p.feeds = {"f" + std::to_string(pick(feed_count)), "none"};
+          break;
+        default:
+          break;  // Every feed.
+      }
+      pages.push_back(p);
+    }
+
+    LinkIndex index(links, pages);
+    std::vector<Link> kept;  // As the index holds them: duplicates out.
+    std::set<std::string> seen;
+    for (const Link& l : links) {
+      if (seen.insert(NormalizeUrl(l.url)).second) kept.push_back(l);
+    }
+    REQUIRE(index.size() == kept.size());
+    for (const Page& page : pages) {
+      std::vector<std::string> want;
+      for (size_t i : BruteForcePick(kept, page, &filler)) {
+        want.push_back(kept[i].title);
+      }
+      std::vector<Link> picked = index.Pick(page, {});
+      INFO("round " << round << ", page " << page.slug << ", topic \""
+                    << page.topic << "\", " << kept.size() << " links");
+      CHECK(Titles(picked) == want);
+      CHECK(index.PickCount(page) == picked.size());
+      ++checked;
+    }
+  }
+  CHECK(checked == rounds * 24);
+  CHECK(filler > 0);
 }
 
 TEST_CASE("match: links_per_page zero and empty index") {
