@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
+#include <vector>
 
 #include <pugixml.hpp>
 
@@ -298,8 +300,9 @@ void ScanPage(const pugi::xml_document& doc, Scan* s) {
   }
 }
 
-std::string CheckFooter(const Scan& scan, const Site& site, int year) {
-  pugi::xml_node footer = scan.footer;
+// The footer rule on the page's first <footer>, "footer" (null: none).
+std::string CheckFooter(const pugi::xml_node& footer, const Site& site,
+                        int year) {
   if (!footer) return Rule("footer", "the page has no <footer>");
   std::string text = Text(footer);
   const SiteInfo& s = site.info;
@@ -398,11 +401,184 @@ std::string CheckTopic(const Scan& scan, const Page& page,
   return "";
 }
 
+// Names as pugixml's parser reads them (its chartype table): a letter,
+// '_' or ':', then those, digits, '-' and '.'. pugixml takes bytes from
+// 0x80 on as name characters too; ScanWithoutDom leaves such names to it.
+bool IsNameStart(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+         c == ':';
+}
+
+bool IsNameChar(char c) {
+  return IsNameStart(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+// Decides without a DOM whether pugixml loads "s" with parse_default
+// without an error, and finds where the first <footer> element (in
+// document order) begins and ends in it (both npos: none). Returns false
+// when it cannot tell: for every page pugixml rejects, and for the pages
+// it accepts that use what this scanner does not read (NUL bytes, names
+// with bytes from 0x80 on, a DOCTYPE holding quotes, '<' or an internal
+// subset). The caller then asks pugixml.
+//
+// It follows pugixml's parse_tree (1.13): text, inside elements or not,
+// runs to the next '<' and is never an error; a start tag is a name, then
+// attributes (a name, '=', a quoted value that runs to the same quote and
+// is followed by whitespace, '/' or '>'), each after whitespace, then '>'
+// or "/>"; an end tag names the innermost open element, whitespace may
+// follow the name; comments, CDATA sections and processing instructions
+// run to their first "-->", "]]>" and "?>"; every element is closed at the
+// end, and there is one at least.
+bool ScanWithoutDom(std::string_view s, size_t* footer_begin,
+                    size_t* footer_end) {
+  constexpr size_t npos = std::string_view::npos;
+  *footer_begin = *footer_end = npos;
+  if (s.find('\0') != npos) return false;
+  std::vector<std::string_view> open;  // Names of the open elements.
+  size_t footer_depth = npos;  // open.size() inside the first <footer>.
+  bool any_element = false;
+  const size_t n = s.size();
+  size_t i = 0;
+  auto skip_space = [&] {
+    while (i < n && IsSpace(s[i])) ++i;
+  };
+  while (i < n) {
+    const size_t lt = s.find('<', i);
+    if (lt == npos) break;  // Text up to the end.
+    i = lt + 1;
+    if (i >= n) return false;
+    const char c = s[i];
+    if (IsNameStart(c)) {  // A start tag.
+      const size_t name_begin = i;
+      while (i < n && IsNameChar(s[i])) ++i;
+      const std::string_view name = s.substr(name_begin, i - name_begin);
+      if (i >= n) return false;
+      bool empty = false;
+      const char after = s[i++];
+      if (after == '/') {
+        if (i >= n || s[i] != '>') return false;
+        ++i;
+        empty = true;
+      } else if (IsSpace(after)) {
+        for (;;) {  // Attributes.
+          skip_space();
+          if (i >= n) return false;
+          if (IsNameStart(s[i])) {
+            while (i < n && IsNameChar(s[i])) ++i;
+            if (i >= n) return false;
+            char eq = s[i++];
+            if (IsSpace(eq)) {
+              skip_space();
+              if (i >= n) return false;
+              eq = s[i++];
+            }
+            if (eq != '=') return false;
+            skip_space();
+            if (i >= n || (s[i] != '"' && s[i] != '\'')) return false;
+            const size_t quote = s.find(s[i], i + 1);
+            if (quote == npos) return false;
+            i = quote + 1;
+            if (i < n && IsNameStart(s[i])) return false;
+          } else if (s[i] == '/') {
+            if (i + 1 >= n || s[i + 1] != '>') return false;
+            i += 2;
+            empty = true;
+            break;
+          } else if (s[i] == '>') {
+            ++i;
+            break;
+          } else {
+            return false;
+          }
+        }
+      } else if (after != '>') {
+        return false;
+      }
+      any_element = true;
+      const bool first_footer = *footer_begin == npos && name == "footer";
+      if (first_footer) *footer_begin = lt;
+      if (empty) {
+        if (first_footer) *footer_end = i;
+      } else {
+        if (first_footer) footer_depth = open.size();
+        open.push_back(name);
+      }
+    } else if (c == '/') {  // An end tag.
+      if (open.empty()) return false;
+      ++i;
+      const std::string_view name = open.back();
+      size_t k = 0;
+      for (; i < n && IsNameChar(s[i]); ++i, ++k) {
+        if (k >= name.size() || s[i] != name[k]) return false;
+      }
+      if (k != name.size()) return false;
+      skip_space();
+      if (i >= n || s[i] != '>') return false;
+      ++i;
+      open.pop_back();
+      if (open.size() == footer_depth) {
+        *footer_end = i;
+        footer_depth = npos;
+      }
+    } else if (c == '?') {  // A processing instruction or declaration.
+      ++i;
+      if (i >= n || !IsNameStart(s[i])) return false;
+      const size_t end = s.find("?>", i);
+      if (end == npos) return false;
+      i = end + 2;
+    } else if (c == '!') {
+      const std::string_view rest = s.substr(i + 1);
+      size_t end;
+      if (rest.substr(0, 2) == "--") {
+        end = s.find("-->", i + 3);
+        if (end == npos) return false;
+        i = end + 3;
+      } else if (rest.substr(0, 7) == "[CDATA[") {
+        end = s.find("]]>", i + 8);
+        if (end == npos) return false;
+        i = end + 3;
+      } else if (rest.substr(0, 7) == "DOCTYPE" && open.empty()) {
+        end = s.find_first_of("<>\"'", i + 8);
+        if (end == npos || s[end] != '>') return false;
+        i = end + 1;
+      } else {
+        return false;
+      }
+    } else {
+      return false;
+    }
+  }
+  return open.empty() && any_element;
+}
+
 }  // namespace
+
+bool CheckedWithoutDom(std::string_view html) {
+  size_t begin, end;
+  return ScanWithoutDom(html, &begin, &end);
+}
 
 std::string CheckPage(std::string_view html, const Site& site, int year,
                       PageKind kind, const Page* page,
                       const std::vector<Link>* links) {
+  if (kind == PageKind::kIndex) {
+    // The home page lists every page: with 100,000 pages it is 14 MB, and
+    // its DOM would take twice that again. When the scan finds the page
+    // well-formed, only its footer, the one rule left, is parsed.
+    size_t begin, end;
+    if (ScanWithoutDom(html, &begin, &end)) {
+      if (begin == std::string_view::npos) {
+        return CheckFooter(pugi::xml_node(), site, year);
+      }
+      pugi::xml_document footer;
+      if (footer.load_buffer(html.data() + begin, end - begin,
+                             pugi::parse_default, pugi::encoding_utf8)) {
+        return CheckFooter(footer.first_child(), site, year);
+      }
+      // Not reached (the scan found the element well-formed): the DOM of
+      // the whole page decides.
+    }
+  }
   // pugixml parses in place; the copy goes to a buffer kept from page to
   // page (unless the page is unusually large) instead of one pugixml would
   // allocate for each.
@@ -410,7 +586,12 @@ std::string CheckPage(std::string_view html, const Site& site, int year,
   thread_local std::string kept;
   std::string large;
   std::string& buffer = html.size() <= kKeptBuffer ? kept : large;
+  // With a NUL after the page, as load_buffer's own copy has: pugixml
+  // takes the last byte of its buffer as the end, and a page that ends
+  // badly would otherwise be reported at another byte or for another
+  // reason than load_buffer reports.
   buffer.assign(html);
+  buffer.push_back('\0');
   pugi::xml_document doc;
   pugi::xml_parse_result r = doc.load_buffer_inplace(
       buffer.data(), buffer.size(), pugi::parse_default, pugi::encoding_utf8);
@@ -445,7 +626,7 @@ std::string CheckPage(std::string_view html, const Site& site, int year,
       }
     }
   }
-  return CheckFooter(scan, site, year);
+  return CheckFooter(scan.footer, site, year);
 }
 
 }  // namespace linkpage

@@ -5,9 +5,13 @@
 #include <filesystem>
 #include <fstream>
 #include <cctype>
+#include <istream>
 #include <set>
-#include <unordered_set>
 #include <sstream>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +33,29 @@ bool ReadFile(const std::string& path, std::string* out) {
   return !in.bad();
 }
 
+// Advances "*line" and "*col" over "text".
+void CountLineCol(std::string_view text, int* line, int* col) {
+  for (char c : text) {
+    if (c == '\n') {
+      ++*line;
+      *col = 1;
+    } else {
+      ++*col;
+    }
+  }
+}
+
+// The message of a JSON syntax error "e" at "line":"col" of "file".
+std::string SyntaxError(const Json::parse_error& e, const std::string& file,
+                        int line, int col) {
+  std::string what = e.what();
+  // Drop nlohmann's "[json.exception...] parse error at ...: " prefix.
+  size_t colon = what.find(": ");
+  if (colon != std::string::npos) what = what.substr(colon + 2);
+  return file + ":" + std::to_string(line) + ":" + std::to_string(col) +
+         ": JSON syntax error: " + what;
+}
+
 // Parses JSON text, reporting syntax errors with line and column.
 bool ParseJson(const std::string& text, const std::string& file, Json* out,
                std::string* err,
@@ -39,20 +66,35 @@ bool ParseJson(const std::string& text, const std::string& file, Json* out,
   } catch (const Json::parse_error& e) {
     size_t pos = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
     int line = 1, col = 1;
-    for (size_t i = 0; i < pos; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
+    CountLineCol(std::string_view(text).substr(0, pos), &line, &col);
+    *err = SyntaxError(e, file, line, col);
+    return false;
+  }
+}
+
+// ParseJson of the file "in" (at its start), read as it is parsed rather
+// than held whole.
+bool ParseJsonStream(std::istream& in, const std::string& file, Json* out,
+                     std::string* err,
+                     const Json::parser_callback_t& callback) {
+  try {
+    *out = Json::parse(in, callback);
+    return true;
+  } catch (const Json::parse_error& e) {
+    // The line and column of the error, from the file read again.
+    size_t left = e.byte == 0 ? 0 : e.byte - 1;
+    int line = 1, col = 1;
+    in.clear();
+    in.seekg(0);
+    char buf[1 << 14];
+    while (left > 0 && in) {
+      in.read(buf, static_cast<std::streamsize>(std::min(left, sizeof buf)));
+      const size_t got = static_cast<size_t>(in.gcount());
+      if (got == 0) break;
+      CountLineCol(std::string_view(buf, got), &line, &col);
+      left -= got;
     }
-    std::string what = e.what();
-    // Drop nlohmann's "[json.exception...] parse error at ...: " prefix.
-    size_t colon = what.find(": ");
-    if (colon != std::string::npos) what = what.substr(colon + 2);
-    *err = file + ":" + std::to_string(line) + ":" + std::to_string(col) +
-           ": JSON syntax error: " + what;
+    *err = SyntaxError(e, file, line, col);
     return false;
   }
 }
@@ -112,6 +154,7 @@ class Fields {
     if (!v) return false;
     if (!v->is_array()) return Fail(key, "must be an array of strings");
     out->clear();
+    out->reserve(v->size());  // Every page has lists: no slack in them.
     for (const Json& item : *v) {
       if (!item.is_string()) return Fail(key, "must be an array of strings");
       out->push_back(item.get<std::string>());
@@ -219,14 +262,22 @@ enum : unsigned {
 
 unsigned ReadSettings(Fields* f, PageSettings* s) {
   unsigned present = 0;
-  if (f->String("heading_prefix", &s->heading_prefix)) {
+  std::string text;
+  if (f->String("heading_prefix", &text)) {
+    s->heading_prefix = std::move(text);
     present |= kHeadingPrefix;
   }
   if (f->IntField("links_per_page", 0, 100, &s->links_per_page)) {
     present |= kLinksPerPage;
   }
-  if (f->String("disclosure", &s->disclosure)) present |= kDisclosure;
-  if (f->String("closing_line", &s->closing_line)) present |= kClosingLine;
+  if (f->String("disclosure", &text)) {
+    s->disclosure = std::move(text);
+    present |= kDisclosure;
+  }
+  if (f->String("closing_line", &text)) {
+    s->closing_line = std::move(text);
+    present |= kClosingLine;
+  }
   return present;
 }
 
@@ -317,12 +368,37 @@ bool StartsWith(const std::string& s, const char* prefix) {
 
 bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
   const std::string file = (fs::path(dir) / "site.json").string();
-  std::string text;
-  if (!ReadFile(file, &text)) {
+  // Parsed as it is read, not read whole first: site.json of 100,000 pages
+  // is 35 MB, as much again as the pages read from it.
+  std::ifstream in(file, std::ios::binary);
+  // Room for every page up front (each has one "slug" key): growing the
+  // vector as pages come would hold two copies at the last doubling. The
+  // keys are counted in a first pass over the file, a block at a time.
+  size_t slug_keys = 0, file_size = 0;
+  {
+    constexpr std::string_view kSlug = "\"slug\"";
+    std::string window;  // The end of the previous block, then a block.
+    char buf[1 << 16];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+      const size_t got = static_cast<size_t>(in.gcount());
+      file_size += got;
+      window.append(buf, got);
+      // A key seen here has a byte of this block: none is counted twice.
+      for (size_t at = 0; (at = window.find(kSlug, at)) != std::string::npos;
+           at += kSlug.size()) {
+        ++slug_keys;
+      }
+      window.erase(0, window.size() - std::min(window.size(),
+                                               kSlug.size() - 1));
+    }
+  }
+  if (!in.eof() || in.bad()) {
     *err = file + ": cannot read the site configuration; is --site the "
                   "right directory?";
     return false;
   }
+  in.clear();
+  in.seekg(0);
   // Each page is read as soon as the parser has it and is not kept as
   // JSON: a DOM of 100,000 pages would cost several times the file.
   std::vector<unsigned> own;  // Per page: the settings it sets itself.
@@ -352,19 +428,11 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
     }
     return true;
   };
-  // Room for every page up front (each has one "slug" key): growing the
-  // vector as pages come would hold two copies at the last doubling.
-  size_t slug_keys = 0;
-  for (size_t at = 0; (at = text.find("\"slug\"", at)) != std::string::npos;
-       at += 6) {
-    ++slug_keys;
-  }
-  slug_keys = std::min(slug_keys, text.size() / 24);  // A page takes more.
+  slug_keys = std::min(slug_keys, file_size / 24);  // A page takes more.
   site->pages.reserve(slug_keys);
   own.reserve(slug_keys);
   Json root;
-  if (!ParseJson(text, file, &root, err, on_event)) return false;
-  text = std::string();
+  if (!ParseJsonStream(in, file, &root, err, on_event)) return false;
   if (!root.is_object()) {
     *err = file + ": the top level must be a JSON object";
     return false;
@@ -433,13 +501,30 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
     *err = page_error;
     return false;
   }
+  // Pages share one copy of each text: the page_defaults one when they do
+  // not set the key, and one copy among those that set equal texts, so that
+  // 100,000 pages do not hold 100,000 copies of the disclosure.
   const PageSettings& d = site->defaults;
+  std::unordered_map<std::string_view, SharedText> shared;  // Views values.
+  for (const SharedText* t :
+       {&d.heading_prefix, &d.disclosure, &d.closing_line}) {
+    shared.try_emplace(std::string_view(*t), *t);
+  }
   for (size_t i = 0; i < site->pages.size(); ++i) {
     PageSettings& ps = site->pages[i].settings;
-    if (!(own[i] & kHeadingPrefix)) ps.heading_prefix = d.heading_prefix;
+    for (auto [bit, t, fallback] :
+         {std::tuple{kHeadingPrefix, &ps.heading_prefix, &d.heading_prefix},
+          std::tuple{kDisclosure, &ps.disclosure, &d.disclosure},
+          std::tuple{kClosingLine, &ps.closing_line, &d.closing_line}}) {
+      if (!(own[i] & bit)) {
+        *t = *fallback;
+      } else if (auto [it, added] =
+                     shared.try_emplace(std::string_view(*t), *t);
+                 !added) {
+        *t = it->second;
+      }
+    }
     if (!(own[i] & kLinksPerPage)) ps.links_per_page = d.links_per_page;
-    if (!(own[i] & kDisclosure)) ps.disclosure = d.disclosure;
-    if (!(own[i] & kClosingLine)) ps.closing_line = d.closing_line;
   }
   std::unordered_set<std::string_view> slugs;
   slugs.reserve(site->pages.size());

@@ -1,11 +1,16 @@
-// Plain data passed between the pipeline stages. No behaviour lives here.
+// Plain data passed between the pipeline stages. No behaviour lives here
+// but SharedText's, a string that copies share.
 #ifndef LINKPAGE_MODEL_H_
 #define LINKPAGE_MODEL_H_
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -22,14 +27,103 @@ struct SiteInfo {
   int copyright_year = 0;  // 0: not set in site.json.
 };
 
+// An immutable string whose copies share one heap copy of the text: a copy
+// costs a reference count, not the bytes. It reads as a const std::string&
+// or a std::string_view; assigning a new text replaces the shared one for
+// this copy only. Safe to copy and destroy from several threads at once.
+class SharedText {
+ public:
+  SharedText() = default;  // "", without an allocation.
+  SharedText(std::string text)  // NOLINT: implicit, like std::string's.
+      : rep_(text.empty() ? nullptr : new Rep(std::move(text))) {}
+  SharedText(std::string_view text)  // NOLINT
+      : SharedText(std::string(text)) {}
+  SharedText(const char* text) : SharedText(std::string(text)) {}  // NOLINT
+  SharedText(const SharedText& other) noexcept : rep_(other.rep_) {
+    if (rep_) rep_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  SharedText(SharedText&& other) noexcept
+      : rep_(std::exchange(other.rep_, nullptr)) {}
+  SharedText& operator=(const SharedText& other) noexcept {
+    SharedText(other).swap(*this);
+    return *this;
+  }
+  SharedText& operator=(SharedText&& other) noexcept {
+    SharedText(std::move(other)).swap(*this);
+    return *this;
+  }
+  ~SharedText() {
+    if (rep_ && rep_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      delete rep_;
+    }
+  }
+  void swap(SharedText& other) noexcept { std::swap(rep_, other.rep_); }
+
+  const std::string& str() const { return rep_ ? rep_->text : kEmpty; }
+  operator const std::string&() const { return str(); }  // NOLINT
+  operator std::string_view() const { return str(); }    // NOLINT
+  bool empty() const { return str().empty(); }
+  size_t size() const { return str().size(); }
+  const char* data() const { return str().data(); }
+  const char* c_str() const { return str().c_str(); }
+  // Whether both hold the one same copy of the text (not only equal text).
+  bool SharesWith(const SharedText& other) const { return rep_ == other.rep_; }
+
+  // Comparisons and concatenations with anything that reads as a
+  // std::string_view (templates, so that no conversion is ambiguous).
+  template <typename T>
+    requires std::is_convertible_v<const T&, std::string_view>
+  friend bool operator==(const SharedText& a, const T& b) {
+    return std::string_view(a.str()) == std::string_view(b);
+  }
+  template <typename T>
+    requires std::is_convertible_v<const T&, std::string_view>
+  friend std::string operator+(const SharedText& a, const T& b) {
+    return std::string(a.str()).append(std::string_view(b));
+  }
+  template <typename T>
+    requires(std::is_convertible_v<const T&, std::string_view> &&
+             !std::is_same_v<T, SharedText>)
+  friend std::string operator+(const T& a, const SharedText& b) {
+    return std::string(std::string_view(a)).append(b.str());
+  }
+
+ private:
+  struct Rep {
+    explicit Rep(std::string t) : text(std::move(t)) {}
+    std::atomic<size_t> refs{1};
+    const std::string text;
+  };
+  static inline const std::string kEmpty;
+  Rep* rep_ = nullptr;  // nullptr: "".
+};
+
 // site.json "page_defaults"; every key can be overridden per page.
+//
+// The texts are SharedText: LoadSite gives every page that does not set a
+// key itself the site's one copy of page_defaults' text (and pages that set
+// equal texts one copy between them), and a default-constructed
+// PageSettings shares the built-in texts below.
 struct PageSettings {
-  std::string heading_prefix = "Latest Information On Your Search For:";
+  static const SharedText& DefaultHeadingPrefix() {
+    static const SharedText text("Latest Information On Your Search For:");
+    return text;
+  }
+  static const SharedText& DefaultDisclosure() {
+    static const SharedText text(
+        "This page contains sponsored and affiliate links. We may earn a "
+        "commission when you click them or buy through them.");
+    return text;
+  }
+  static const SharedText& DefaultClosingLine() {
+    static const SharedText text("Check out some of the links above.");
+    return text;
+  }
+
+  SharedText heading_prefix = DefaultHeadingPrefix();
   int links_per_page = 5;
-  std::string disclosure =
-      "This page contains sponsored and affiliate links. We may earn a "
-      "commission when you click them or buy through them.";
-  std::string closing_line = "Check out some of the links above.";
+  SharedText disclosure = DefaultDisclosure();
+  SharedText closing_line = DefaultClosingLine();
 };
 
 struct Image {

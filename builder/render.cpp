@@ -1,11 +1,15 @@
 #include "render.h"
 
+#include <array>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <initializer_list>
+#include <memory>
 #include <sstream>
 #include <string_view>
+#include <vector>
 
 #include <kainjow/mustache.hpp>
 
@@ -266,10 +270,164 @@ std::string MetaDescription(const std::string& article_html) {
   return CleanText(text.substr(0, 4 * kMaxBytes), kMaxBytes, false);
 }
 
-std::string Heading(const Page& page) {
-  return page.settings.heading_prefix.empty()
-             ? page.topic
-             : page.settings.heading_prefix + " " + page.topic;
+// Sets "*out" to the page's heading, in the capacity it has.
+void Heading(const Page& page, std::string* out) {
+  const std::string& prefix = page.settings.heading_prefix;
+  if (prefix.empty()) {
+    out->assign(page.topic);
+  } else {
+    out->assign(prefix).append(" ").append(page.topic);
+  }
+}
+
+// The output of a render: appends every piece kainjow hands out to a
+// string, or only counts their bytes when "out" is nullptr.
+struct Sink {
+  std::string* out = nullptr;
+  size_t size = 0;
+};
+
+Sink& operator<<(Sink& sink, const std::string& s) {
+  if (sink.out) sink.out->append(s);
+  sink.size += s.size();
+  return sink;
+}
+
+// The context of the home page's render: the template data "root", whose
+// "pages" list holds placeholders (kainjow "true" values, which own no
+// memory) instead of one kainjow object per page. kainjow renders the
+// template as it renders any (sections, inverted sections, standalone
+// lines and all) and walks that list as it walks any list, pushing each
+// item in turn on this context; only the lookups differ: below a
+// placeholder, one finds that page's "slug", "topic", "heading" and
+// "href", made when first asked for, in strings reused from page to page.
+// Lookups are otherwise kainjow's context<std::string>::get step by step,
+// so that the output is byte for byte that of a list of objects with those
+// four keys.
+class IndexContext : public mu::basic_context<std::string> {
+ public:
+  // "pages[i]" is the index in site.pages of the i-th placeholder of
+  // "placeholders" (nullptr: i itself).
+  IndexContext(const Site& site, const mu::data& root,
+               const mu::list& placeholders, const std::vector<size_t>* pages)
+      : site_(site), placeholders_(placeholders), pages_(pages) {
+    push(&root);
+  }
+
+  void push(const mu::data* data) override {
+    Item item{data, nullptr};
+    const mu::data* first = placeholders_.data();
+    std::less<const mu::data*> less;
+    if (!less(data, first) && less(data, first + placeholders_.size())) {
+      const size_t i = static_cast<size_t>(data - first);
+      if (open_pages_ == pool_.size()) {
+        pool_.push_back(std::make_unique<PageFields>());
+      }
+      PageFields* fields = pool_[open_pages_++].get();
+      fields->page = &site_.pages[pages_ ? (*pages_)[i] : i];
+      fields->made = 0;
+      item.page = fields;
+    }
+    items_.push_back(item);
+  }
+
+  void pop() override {
+    if (items_.back().page) --open_pages_;
+    items_.pop_back();
+  }
+
+  // kainjow's context<std::string>::get, with Find(item, name) for
+  // item->get(name).
+  const mu::data* get(const std::string& name) const override {
+    if (name.size() == 1 && name[0] == '.') return items_.back().data;
+    if (name.find('.') == std::string::npos) {
+      for (auto it = items_.rbegin(); it != items_.rend(); ++it) {
+        if (const mu::data* var = Find(*it, name)) return var;
+      }
+      return nullptr;
+    }
+    const std::vector<std::string> names = mu::split(name, '.');
+    for (auto it = items_.rbegin(); it != items_.rend(); ++it) {
+      const mu::data* var = it->data;
+      for (size_t i = 0; i < names.size(); ++i) {
+        var = i == 0 ? Find(*it, names[i]) : var->get(names[i]);
+        if (!var) break;
+      }
+      if (var) return var;
+    }
+    return nullptr;
+  }
+
+  const mu::data* get_partial(const std::string& name) const override {
+    for (auto it = items_.rbegin(); it != items_.rend(); ++it) {
+      if (const mu::data* var = Find(*it, name)) return var;
+    }
+    return nullptr;
+  }
+
+ private:
+  // The four values of one page, made when first looked up.
+  struct PageFields {
+    const Page* page = nullptr;
+    unsigned made = 0;  // Bit k: values[k] holds this page's value.
+    std::array<mu::data, 4> values = {
+        mu::data(mu::data::type::string), mu::data(mu::data::type::string),
+        mu::data(mu::data::type::string), mu::data(mu::data::type::string)};
+  };
+  struct Item {
+    const mu::data* data;
+    PageFields* page;  // Set for a placeholder.
+  };
+
+  // item->get(key), a placeholder answering as the object
+  // {slug, topic, heading, href} of its page.
+  static const mu::data* Find(const Item& item, const std::string& key) {
+    if (!item.page) return item.data->get(key);
+    static constexpr std::array<std::string_view, 4> kKeys = {
+        "slug", "topic", "heading", "href"};
+    size_t k = 0;
+    while (k < kKeys.size() && kKeys[k] != key) ++k;
+    if (k == kKeys.size()) return nullptr;
+    PageFields& f = *item.page;
+    mu::data& value = f.values[k];
+    if (!(f.made & (1u << k))) {
+      // Owned by "value" and not const: see Slot().
+      std::string& s = const_cast<std::string&>(value.string_value());
+      const Page& page = *f.page;
+      switch (k) {
+        case 0: s.assign(page.slug); break;
+        case 1: s.assign(page.topic); break;
+        case 2: Heading(page, &s); break;
+        default: s.assign(page.slug).append("/"); break;
+      }
+      f.made |= 1u << k;
+    }
+    return &value;
+  }
+
+  const Site& site_;
+  const mu::list& placeholders_;
+  const std::vector<size_t>* pages_;
+  std::vector<Item> items_;  // The innermost last.
+  // PageFields for the placeholders on the stack, the innermost last; kept
+  // from one page to the next (and never moved: pointers to their values
+  // are handed out).
+  std::vector<std::unique_ptr<PageFields>> pool_;
+  size_t open_pages_ = 0;
+};
+
+// Renders the index template with the data "root" and a "pages" list of
+// one placeholder per entry of "pages" (nullptr: every page of the site),
+// into "*out" or, when "out" is nullptr, only counting the bytes.
+size_t RenderIndexInto(mu::mustache& tmpl, const Site& site, mu::data* root,
+                       const std::vector<size_t>* pages, std::string* out) {
+  mu::list& list = ListSlot(root, "pages");
+  list = mu::list(pages ? pages->size() : site.pages.size(), mu::data(true));
+  IndexContext ctx(site, *root, list, pages);
+  Sink sink{out};
+  tmpl.render(ctx, sink);
+  list = mu::list();
+  return sink.size;
 }
 
 }  // namespace
@@ -287,33 +445,71 @@ std::string FormatPrice(const std::string& price,
 }
 
 std::string SitemapXml(const Site& site, const std::string& lastmod) {
-  auto xml_escape = [](const std::string& s) {
-    std::string out;
-    for (char c : s) {
-      switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
-        default: out += c;
+  // Made in two passes over the same pieces, the first only counting, so
+  // that the string is allocated once at its size: for 100,000 pages it
+  // would otherwise grow by doubling, holding the old copy and the new.
+  // "escape": the piece is text, XML-escaped.
+  auto pieces = [&](auto&& emit) {
+    emit("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+         "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+         false);
+    auto url = [&](std::string_view path, std::string_view suffix) {
+      emit("  <url><loc>", false);
+      emit(site.info.base_url, true);
+      emit("/", false);
+      emit(path, true);
+      emit(suffix, false);
+      emit("</loc>", false);
+      if (!lastmod.empty()) {
+        emit("<lastmod>", false);
+        emit(lastmod, false);
+        emit("</lastmod>", false);
+      }
+      emit("</url>\n", false);
+    };
+    url("", "");
+    for (const Page& page : site.pages) url(page.slug, "/");
+    url("privacy-policy/", "");
+    emit("</urlset>\n", false);
+  };
+  auto escaped = [](char c) -> std::string_view {
+    switch (c) {
+      case '&': return "&amp;";
+      case '<': return "&lt;";
+      case '>': return "&gt;";
+      case '"': return "&quot;";
+      case '\'': return "&apos;";
+      default: return {};
+    }
+  };
+  // Most text has nothing to escape (slugs never have).
+  auto plain = [](std::string_view piece) {
+    return piece.find_first_of("&<>\"'") == std::string_view::npos;
+  };
+  size_t size = 0;
+  pieces([&](std::string_view piece, bool escape) {
+    size += piece.size();
+    if (escape && !plain(piece)) {
+      for (char c : piece) {
+        if (std::string_view e = escaped(c); !e.empty()) size += e.size() - 1;
       }
     }
-    return out;
-  };
-  std::string out =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
-  auto add = [&](const std::string& path) {
-    out += "  <url><loc>" + xml_escape(site.info.base_url + "/" + path) +
-           "</loc>" +
-           (lastmod.empty() ? "" : "<lastmod>" + lastmod + "</lastmod>") +
-           "</url>\n";
-  };
-  add("");
-  for (const Page& page : site.pages) add(page.slug + "/");
-  add("privacy-policy/");
-  out += "</urlset>\n";
+  });
+  std::string out;
+  out.reserve(size);
+  pieces([&](std::string_view piece, bool escape) {
+    if (!escape || plain(piece)) {
+      out.append(piece);
+      return;
+    }
+    for (char c : piece) {
+      if (std::string_view e = escaped(c); !e.empty()) {
+        out.append(e);
+      } else {
+        out.push_back(c);
+      }
+    }
+  });
   return out;
 }
 
@@ -397,24 +593,36 @@ std::string Renderer::RenderPage(const Site& site, int year, const Page& page,
 }
 
 std::string Renderer::RenderIndex(const Site& site, int year) const {
+  std::string out;
+  if (!t_->index.is_valid()) return out;  // As kainjow's render(data).
   mu::data d;
   Common(site, year, "", {}, {site.info.title},
          site.info.title + ": " + std::to_string(site.pages.size()) +
              " topics",
          &d);
-  // Built in place: a copy of the list would double its memory for a
-  // moment, for every page of the site.
-  mu::list& list = ListSlot(&d, "pages");
-  list.resize(site.pages.size());
-  for (size_t i = 0; i < site.pages.size(); ++i) {
-    const Page& page = site.pages[i];
-    mu::data* p = &list[i];
-    Put(p, "slug", page.slug);
-    Put(p, "topic", page.topic);
-    Put(p, "heading", Heading(page));
-    Put(p, "href", {page.slug, "/"});
+  // The page is rendered straight into one string, which should not grow
+  // on the way (a std::string grows into a buffer twice the size of the
+  // one it leaves, both held while it copies). Its size comes from
+  // rendering, only counting the bytes, the page with one page of the site
+  // and with a sample spread over the site.
+  const size_t n = site.pages.size();
+  constexpr size_t kSample = 256;
+  size_t expect = index_source_.size() + 128 * n;
+  if (n > 4 * kSample) {
+    std::vector<size_t> sample(kSample);
+    for (size_t i = 0; i < kSample; ++i) sample[i] = i * (n / kSample);
+    const size_t all = RenderIndexInto(t_->index, site, &d, &sample, nullptr);
+    sample.resize(1);
+    const size_t one = RenderIndexInto(t_->index, site, &d, &sample, nullptr);
+    const size_t per_page = all > one ? (all - one) / (kSample - 1) : 0;
+    expect = one + per_page * (n - 1);
+    // A margin, in address space: a large buffer is mapped on demand, and
+    // the pages never written take no memory.
+    expect += expect / 4 + 4096;
   }
-  return Render(t_->index, d, index_source_.size() + 128 * list.size());
+  out.reserve(expect);
+  RenderIndexInto(t_->index, site, &d, nullptr, &out);
+  return out;
 }
 
 std::string Renderer::RenderPrivacy(const Site& site, int year) const {

@@ -49,7 +49,11 @@ class Renderer {
   std::string RenderPage(const Site& site, int year, const Page& page,
                          const std::vector<Link>& links,
                          const std::string& article_html) const;
+  // The home page. Its list of pages is rendered without a kainjow object
+  // per page, straight into the string returned, which is sized up front.
   std::string RenderIndex(const Site& site, int year) const;
+  // The index template with its partials expanded.
+  const std::string& index_source() const { return index_source_; }
   // The page template with its partials expanded: what RenderPage's output
   // depends on besides its arguments.
   const std::string& page_source() const { return page_source_; }

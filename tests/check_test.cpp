@@ -636,5 +636,165 @@ TEST_CASE("check: the one-walk rules agree with the reference on mutated "
   CHECK(checked - rejected > 1000);
 }
 
+// The index page is read without a DOM when the scan can tell that
+// pugixml accepts it: the verdict must still be the reference's, on pages
+// pugixml accepts and on pages it rejects, at the same byte and for the
+// same reason.
+TEST_CASE("check: the index page without a DOM agrees with the reference") {
+  Fixture f;
+  // An index of 60 pages, some with text to escape.
+  Site site = f.site;
+  const Page first = site.pages[0];
+  site.pages.clear();
+  for (int i = 0; i < 60; ++i) {
+    Page p = first;
+    p.slug = "page-" + std::to_string(i);
+    p.topic = i % 5 == 0 ? "a <b> & \"c\" 'd'" : "topic " + std::to_string(i);
+    site.pages.push_back(p);
+  }
+  const std::string index = f.renderer.RenderIndex(site, 2023);
+  auto check = [&](const std::string& h) {
+    return CheckPage(h, f.site, 2023, PageKind::kIndex, nullptr, nullptr);
+  };
+  auto reference = [&](const std::string& h) {
+    return reference::ReferenceCheckPage(h, f.site, 2023, PageKind::kIndex,
+                                         nullptr, nullptr);
+  };
+  CHECK(CheckedWithoutDom(index));
+  CHECK(check(index) == "");
+  CHECK(reference(index) == "");
+
+  // Pages made of the index with one fragment put in the <body> (or, for
+  // some, in place of the whole page): what pugixml accepts, rejects and
+  // what the scan leaves to it.
+  std::string footer;
+  Cut(index, "<footer", "</footer>", &footer);
+  const std::string ok_footer = footer;
+  struct Case {
+    std::string fragment;
+    bool without_dom;  // Whether the scan decides the page.
+  };
+  const std::vector<Case> cases = {
+      {"", true},
+      {"<a b=\"1\" c='2'>x</a>", true},
+      {"<a b = \"1\"\n c\t=\t'2' >x</a >", true},
+      {"<a b=\"1\"c=\"2\">x</a>", false},  // No space between: rejected.
+      {"<a b=1>x</a>", false},
+      {"<a b>x</a>", false},
+      {"<a b=\"<&>\" c='\"'/>", true},
+      {"<br/><br /><hr\n/>", true},
+      {"<br/ >", false},
+      {"<p>a & b &amp; &#60; &unknown; c > d</p>", true},
+      {"<p>a < b</p>", false},
+      {"< p>x</p>", false},
+      {"<1p>x</1p>", false},
+      {"<a:b.c-d_e>x</a:b.c-d_e>", true},
+      {"<\xc3\xa9>x</\xc3\xa9>", false},  // Accepted, left to pugixml.
+      {"<p>caf\xc3\xa9</p>", true},
+      {"<!-- c -- x - -->", true},
+      {"<!-->-->", true},
+      {"<!-- unclosed", false},
+      {"<!- x ->", false},
+      {"<![CDATA[</footer><footer>]]>", true},
+      {"<![CDATA[x]>", false},
+      {"<![CDATX[x]]>", false},
+      {"<?pi some data?><?xml version=\"1.0\"?>", true},
+      {"<? x?>", false},
+      {"<?pi unclosed", false},
+      {"<!DOCTYPE x>", false},  // Only before the root.
+      {"<!ELEMENT x>", false},
+      {"</b>", false},
+      {"<b>", false},
+      {"<b></c>", false},
+      {"<b></bb>", false},
+      {"<bb></b>", false},
+      {"<b></b x>", false},
+      {"<footer/>", true},
+      {"<footer>" + ok_footer + "</footer>", true},
+      {"<footer>© 2023 AM Productions LLC</footer>", true},
+      {"<footer><!-- " + ok_footer + " --></footer>", true},
+      {std::string("<p>nul\0byte</p>", 15), false},
+      {"<p>\r\n\r</p>", true},
+  };
+  const std::string head = index.substr(0, index.find("<footer"));
+  const std::string tail = index.substr(index.find("</footer>") + 9);
+  int without_dom = 0;
+  for (const Case& c : cases) {
+    for (const std::string& h :
+         {Replace(index, "<main>", "<main>" + c.fragment),
+          Replace(index, "</main>", "</main>" + c.fragment)}) {
+      INFO(c.fragment);
+      CHECK(check(h) == reference(h));
+      CHECK(CheckedWithoutDom(h) == c.without_dom);
+      without_dom += CheckedWithoutDom(h);
+    }
+  }
+  // Whole pages.
+  const std::vector<std::string> pages = {
+      "", "text only", "<", "<a/><", "<a/><b/>", "\xef\xbb\xbf" + index,
+      "<!DOCTYPE html SYSTEM \"about:legacy-compat\">" +
+          index.substr(index.find('>') + 1),
+      "<!DOCTYPE html [ <!ENTITY x \"y\"> ]>" +
+          index.substr(index.find('>') + 1),
+      "<!doctype html>" + index.substr(index.find('>') + 1),
+      index + "<!DOCTYPE again>", index + "trailing text", "text" + index,
+      "<![CDATA[x]]>" + index, "<!-- c -->" + index, "<?pi x?>" + index,
+      index + "<![CDATA[x]]><!-- c --><?pi x?>", index + "<!-- c",
+      index.substr(0, index.size() - 2), index + "<",
+      head + Replace(ok_footer, "<footer", "<footer x='1'") + tail,
+      head + Replace(ok_footer, "©", "&#169;") + tail,
+      head + Replace(ok_footer, "© 2023", "©\r\n2023") + tail,
+      head + "<footer>" + ok_footer + "</footer>" + tail,
+      head + tail,
+  };
+  for (const std::string& h : pages) {
+    INFO(h.substr(0, 200));
+    CHECK(check(h) == reference(h));
+  }
+
+  // Pages cut and patched at random, as in the test above, from the index.
+  std::mt19937 rng(20240612);
+  auto pick = [&](size_t n) {
+    return std::uniform_int_distribution<size_t>(0, n - 1)(rng);
+  };
+  const std::vector<std::string> inserts = {
+      "<a href=\"x\">y</a>", "<footer>© 2023 AM Productions LLC</footer>",
+      "<footer/>", "<!-- c -->", "<![CDATA[<]]>", "<?p x?>", "&amp;", "<",
+      ">", "'", "\"", "</p>", "<p>", "<br/>", " ", "\n", "=", "/", "!",
+  };
+  int rejected = 0, accepted = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string h = index;
+    int edits = 1 + static_cast<int>(pick(3));
+    for (int e = 0; e < edits; ++e) {
+      size_t at = pick(h.size() + 1);
+      switch (pick(3)) {
+        case 0:
+          h.insert(at, inserts[pick(inserts.size())]);
+          break;
+        case 1:
+          h.erase(at, 1 + pick(12));
+          break;
+        default:
+          if (at < h.size()) h[at] = "<>/=\"' x!?-"[pick(12)];
+          break;
+      }
+    }
+    std::string want = reference(h);
+    INFO("round " << round << "\n" << h);
+    REQUIRE(check(h) == want);
+    if (CheckedWithoutDom(h)) {
+      ++without_dom;
+      REQUIRE(want.find("well-formed") == std::string::npos);
+    }
+    (want.empty() ? accepted : rejected) += 1;
+  }
+  UNSCOPED_INFO(accepted << " accepted, " << rejected << " rejected, "
+                         << without_dom << " read without a DOM");
+  CHECK(accepted > 300);
+  CHECK(rejected > 1000);
+  CHECK(without_dom > 300);
+}
+
 }  // namespace
 }  // namespace linkpage

@@ -95,6 +95,62 @@ TEST_CASE("config: a valid site loads with defaults and overrides") {
   CHECK(feed.link_params[1].first == "a");
 }
 
+// Pages hold one copy of each settings text between them, not one each:
+// the page_defaults text when they do not set the key, one copy among the
+// pages that set equal texts.
+TEST_CASE("config: pages share the settings texts") {
+  nlohmann::json json = nlohmann::json::parse(kSiteJson);
+  json["page_defaults"]["disclosure"] = "Default disclosure.";
+  json["page_defaults"]["heading_prefix"] = "";
+  nlohmann::json& pages = json["pages"];
+  pages[0]["disclosure"] = "Own disclosure.";
+  pages[1]["disclosure"] = "Default disclosure.";  // Equal to the default.
+  for (const char* slug : {"three", "four"}) {
+    pages.push_back({{"slug", slug}, {"topic", slug}});
+  }
+  pages[2]["disclosure"] = "Own disclosure.";
+  pages[3]["closing_line"] = "Bye.";
+  TempDir dir;
+  Site site;
+  std::string err;
+  REQUIRE(Load(dir, json.dump(), kFeedJson, &site, &err));
+  REQUIRE(site.pages.size() == 4);
+  const PageSettings& d = site.defaults;
+  const PageSettings& one = site.pages[0].settings;
+  const PageSettings& two = site.pages[1].settings;
+  const PageSettings& three = site.pages[2].settings;
+  const PageSettings& four = site.pages[3].settings;
+  CHECK(one.disclosure == "Own disclosure.");
+  CHECK(two.disclosure == "Default disclosure.");
+  CHECK(three.disclosure == "Own disclosure.");
+  CHECK(four.disclosure == "Default disclosure.");
+  CHECK(one.disclosure.SharesWith(three.disclosure));
+  CHECK(two.disclosure.SharesWith(d.disclosure));
+  CHECK(four.disclosure.SharesWith(d.disclosure));
+  CHECK_FALSE(one.disclosure.SharesWith(d.disclosure));
+  CHECK(four.closing_line == "Bye.");
+  CHECK(one.closing_line == "Check out some of the links above.");
+  CHECK(one.closing_line.SharesWith(two.closing_line));
+  CHECK(one.closing_line.SharesWith(PageSettings().closing_line));
+  for (const PageSettings* ps : {&one, &two, &three, &four}) {
+    CHECK(ps->heading_prefix.empty());
+    CHECK(ps->heading_prefix.SharesWith(d.heading_prefix));
+    CHECK(ps->links_per_page == (ps == &one ? 2 : 3));
+  }
+  // A copy is a reference to the same text; assigning replaces it in
+  // that copy only.
+  Page copy = site.pages[0];
+  CHECK(copy.settings.disclosure.SharesWith(one.disclosure));
+  copy.settings.disclosure = "Changed.";
+  CHECK(copy.settings.disclosure == "Changed.");
+  CHECK(one.disclosure == "Own disclosure.");
+  CHECK(std::string_view(copy.settings.disclosure) == "Changed.");
+  CHECK(copy.settings.disclosure + "!" == "Changed.!");
+  CHECK(">" + copy.settings.disclosure == ">Changed.");
+  const std::string& as_string = copy.settings.disclosure;
+  CHECK(as_string == "Changed.");
+}
+
 TEST_CASE("config: required site fields") {
   for (const char* key : {"company", "address", "email", "title"}) {
     nlohmann::json json = nlohmann::json::parse(kSiteJson);
@@ -165,6 +221,59 @@ TEST_CASE("config: JSON syntax errors give file, line and column") {
                       Catch::Contains("JSON syntax error"));
   err = LoadError(kSiteJson, "{ \"url\": }");
   CHECK_THAT(err, Catch::Contains("offers.json:1:10: JSON syntax error"));
+}
+
+// site.json is parsed as it is read: the pages are counted first (every
+// "slug" key, in blocks of the file) so that the page list is allocated
+// once, and a syntax error deep in a large file still names its line and
+// column.
+TEST_CASE("config: a large site.json is read as it is parsed") {
+  nlohmann::json json = nlohmann::json::parse(kSiteJson);
+  nlohmann::json& pages = json["pages"];
+  pages.clear();
+  for (int i = 0; i < 5000; ++i) {
+    pages.push_back({{"slug", "page-" + std::to_string(i)},
+                     {"topic", std::string(static_cast<size_t>(i % 50), 'x') +
+                                   " topic"}});
+  }
+  std::string text = json.dump(1);
+  REQUIRE(text.size() > 4 * 65536);  // Several blocks.
+  // One key across the end of the first block (65,536 bytes).
+  const size_t key = text.rfind("\"slug\"", 65533);
+  text.insert(key, 65533 - key, ' ');
+  TempDir dir;
+  Site site;
+  std::string err;
+  REQUIRE(Load(dir, text, kFeedJson, &site, &err));
+  REQUIRE(site.pages.size() == 5000);
+  CHECK(site.pages[4999].slug == "page-4999");
+  CHECK(site.pages.capacity() == site.pages.size());  // Counted, not grown.
+
+  // Errors past the first block: the line and column of the byte where
+  // nlohmann stops, as for a file read whole.
+  for (size_t at : {text.find("\"slug\": \"page-2500\""), text.rfind(']')}) {
+    std::string bad = text;
+    bad.insert(at, "}");
+    std::string want;
+    try {
+      nlohmann::json parsed = nlohmann::json::parse(bad);
+      FAIL("parsed");
+    } catch (const nlohmann::json::parse_error& e) {
+      int line = 1, col = 1;
+      for (size_t i = 0; i + 1 < e.byte; ++i) {
+        if (bad[i] == '\n') {
+          ++line;
+          col = 1;
+        } else {
+          ++col;
+        }
+      }
+      want = "site.json:" + std::to_string(line) + ":" +
+             std::to_string(col) + ": JSON syntax error";
+    }
+    REQUIRE_FALSE(want.empty());
+    CHECK_THAT(LoadError(bad), Catch::Contains(want));
+  }
 }
 
 TEST_CASE("config: missing site.json says what to do") {

@@ -1,6 +1,9 @@
 #include "render.h"
 
 #include <catch2/catch.hpp>
+#include <kainjow/mustache.hpp>
+#include <string>
+#include <vector>
 
 #include "test_util.h"
 
@@ -229,6 +232,164 @@ TEST_CASE("render: index, privacy, sitemap, robots") {
   CHECK(RobotsTxt(site) ==
         "User-agent: *\nAllow: /\n\nSitemap: "
         "https://www.example.com/sitemap.xml\n");
+}
+
+// The home page as RenderIndex made it before it rendered the list without
+// a kainjow object per page: the data of every page built up front, then
+// kainjow's own render. The reference RenderIndex is held to, byte for
+// byte.
+std::string ReferenceIndex(const Renderer& r, const Site& site, int year) {
+  namespace mu = kainjow::mustache;
+  mu::mustache tmpl(r.index_source());  // kainjow's html_escape: the same.
+  REQUIRE(tmpl.is_valid());
+  const SiteInfo& s = site.info;
+  mu::data d;
+  d.set("lang", s.language);
+  d.set("site_title", s.title);
+  d.set("base_url", s.base_url);
+  d.set("company", s.company);
+  d.set("address", s.address);
+  d.set("email", s.email);
+  d.set("year", std::to_string(year));
+  d.set("root", "");
+  d.set("canonical", s.base_url + "/");
+  d.set("title", s.title);
+  d.set("description",
+        s.title + ": " + std::to_string(site.pages.size()) + " topics");
+  mu::data list(mu::data::type::list);
+  for (const Page& page : site.pages) {
+    mu::data p;
+    p.set("slug", page.slug);
+    p.set("topic", page.topic);
+    p.set("heading", page.settings.heading_prefix.empty()
+                         ? page.topic
+                         : page.settings.heading_prefix + " " + page.topic);
+    p.set("href", page.slug + "/");
+    list.push_back(p);
+  }
+  d.set("pages", list);
+  std::string out;
+  tmpl.render(d, [&out](const std::string& piece) { out += piece; });
+  return out;
+}
+
+// Sites of 0, 1 and 3 pages, with text that needs escaping and text that
+// looks like a template.
+std::vector<Site> IndexSites() {
+  std::vector<Site> sites;
+  Site site = TestSite();
+  site.pages.clear();
+  sites.push_back(site);
+  site = TestSite();
+  sites.push_back(site);
+  Page p = site.pages[0];
+  p.slug = "two";
+  p.topic = "<b>\"quoted\" & 'single'</b>";
+  p.settings.heading_prefix = "";
+  site.pages.push_back(p);
+  p.slug = "three";
+  p.topic = "{{slug}} {{#pages}}x{{/pages}}";
+  p.settings.heading_prefix = "Read:";
+  site.pages.push_back(p);
+  sites.push_back(site);
+  return sites;
+}
+
+TEST_CASE("render: the home page equals kainjow's render of the page list") {
+  // Templates that place the list in every way Mustache allows: on lines
+  // of its own (standalone tags, whose lines are dropped), inline, indented,
+  // with CRLF, nested, inverted, inside other sections, with lookups of
+  // ".", dotted names, names of the page list and the root, and partial
+  // tags (behind changed delimiters) that name a page's key.
+  const std::vector<std::string> templates = {
+      "{{#pages}}<a href=\"{{href}}\">{{heading}}</a>{{/pages}}",
+      "<ul>\n{{#pages}}\n<li>{{slug}}|{{topic}}|{{heading}}|{{href}}|"
+      "{{site_title}}|{{year}}</li>\n{{/pages}}\n</ul>\n{{^pages}}\nnone\n"
+      "{{/pages}}\nend",
+      "  {{#pages}}  \n  <li>{{{heading}}}</li>\n  {{/pages}}  \n  x  \n",
+      "{{#pages}}\r\n{{slug}}\r\n{{/pages}}\r\n{{^pages}}\r\n-\r\n{{/pages}}",
+      "{{! comment }}\n{{#pages}}{{! in }}\n{{&topic}}\n{{/pages}}\n",
+      "{{#pages}}{{/pages}}{{^pages}}empty{{/pages}}[{{pages}}]",
+      "{{#pages}}{{.}}{{#.}}[{{slug}}]{{/.}}{{^.}}x{{/.}}{{/pages}}",
+      "{{#pages}}{{#slug}}<{{.}}>{{/slug}}{{^missing}}-{{/missing}}"
+      "{{pages.x}}{{slug.x}}{{#heading}}{{topic}}{{/heading}}"
+      "{{^topic}}no{{/topic}}{{/pages}}",
+      "{{#pages}}{{slug}}:{{#pages}}{{href}},{{/pages}};{{slug}}\n{{/pages}}",
+      "{{#pages}}{{#slug}}{{#pages}}({{.}}{{slug}}){{/pages}}{{.}}{{/slug}}"
+      "{{/pages}}",
+      "{{#site_title}}{{#pages}}{{slug}}{{title}}|{{canonical}}{{/pages}}"
+      "{{/site_title}}",
+      "{{#pages}}{{slug.length}}{{heading.x.y}}{{a..b}}{{.x}}{{x.}}"
+      "{{/pages}}",
+      "{{=<% %>=}}<%#pages%><%> heading%>|<%> slug%>;<%/pages%>",
+      "{{#pages}}\n  {{#heading}}\n  {{heading}}\n  {{/heading}}\n"
+      "{{/pages}}",
+      "{{#pages}}{{#pages}}{{#pages}}{{slug}}{{/pages}}{{/pages}}{{/pages}}",
+  };
+  int compared = 0;
+  for (const std::string& tmpl : templates) {
+    TempDir dir;
+    WriteTemplates(dir, "x");
+    WriteFile(dir / "index.mustache", tmpl);
+    Renderer r;
+    std::string err;
+    REQUIRE(r.Load(dir.path(), &err));
+    for (const Site& site : IndexSites()) {
+      INFO(tmpl << "\n" << site.pages.size() << " pages");
+      CHECK(r.RenderIndex(site, 2023) == ReferenceIndex(r, site, 2023));
+      ++compared;
+    }
+  }
+  // The repository's own template, on the example site.
+  Site example;
+  std::string err;
+  REQUIRE(LoadSite(test::SourceDir(), test::FakeEnv(), &example, &err));
+  Renderer r;
+  REQUIRE(r.Load(test::SourceDir() + "/templates", &err));
+  CHECK(r.RenderIndex(example, 2023) == ReferenceIndex(r, example, 2023));
+  CHECK(compared == static_cast<int>(templates.size() * 3));
+}
+
+// A site of several thousand pages: the page is sized from a sample of
+// pages before it is rendered, and does not grow on the way.
+TEST_CASE("render: a large home page is sized up front") {
+  Renderer r;
+  std::string err;
+  REQUIRE(r.Load(test::SourceDir() + "/templates", &err));
+  Site site = TestSite();
+  const Page first = site.pages[0];
+  site.pages.clear();
+  for (int i = 0; i < 5000; ++i) {
+    Page p = first;
+    p.slug = "page-" + std::to_string(i);
+    p.topic = std::string(static_cast<size_t>(i % 97), 't') + " & more";
+    if (i % 7 == 0) p.settings.heading_prefix = "";
+    site.pages.push_back(p);
+  }
+  const std::string html = r.RenderIndex(site, 2023);
+  CHECK(html == ReferenceIndex(r, site, 2023));
+  // A string that grew would have doubled its capacity at least once.
+  CHECK(html.capacity() >= html.size());
+  CHECK(html.capacity() < html.size() + html.size() / 2);
+}
+
+TEST_CASE("render: the sitemap escapes the URLs it lists") {
+  Site site = TestSite();
+  site.info.base_url = "https://x.example/a&b";
+  site.pages[0].slug = "o'ne";
+  std::string sitemap = SitemapXml(site, "2024-01-02");
+  CHECK(sitemap ==
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+        "  <url><loc>https://x.example/a&amp;b/</loc>"
+        "<lastmod>2024-01-02</lastmod></url>\n"
+        "  <url><loc>https://x.example/a&amp;b/o&apos;ne/</loc>"
+        "<lastmod>2024-01-02</lastmod></url>\n"
+        "  <url><loc>https://x.example/a&amp;b/privacy-policy/</loc>"
+        "<lastmod>2024-01-02</lastmod></url>\n"
+        "</urlset>\n");
+  // Allocated once, at its size (libstdc++ allocates what reserve() asks).
+  CHECK(sitemap.capacity() == sitemap.size());
 }
 
 TEST_CASE("render: FormatPrice") {
