@@ -156,6 +156,8 @@ class LazyIndex {
   }
   // Not to be called while another thread may be in Get().
   bool built() const { return built_; }
+  // Frees the index and the links; Get() may not be called after.
+  void Release() { index_.reset(); }
 
  private:
   FeedLinks* links_;
@@ -331,24 +333,31 @@ bool RenderSite(const Site& site, const Options& options,
                    progress, report, err)) {
     return false;
   }
-  const std::string index_html = renderer.RenderIndex(site, year);
-  const std::string privacy_html = renderer.RenderPrivacy(site, year);
-  for (const auto& [html, kind, name] :
-       {std::tuple{&index_html, PageKind::kIndex, "index"},
-        std::tuple{&privacy_html, PageKind::kPrivacy, "privacy"}}) {
-    std::string violation = CheckPage(*html, site, year, kind, nullptr,
+  // The links are not needed any more: their memory goes before the home
+  // page's, which grows with the site, is taken.
+  report->duplicate_links = DuplicateLinks(
+      (fs::path(site.dir) / ".linkpage-cache").string(), links_hash, index);
+  index->Release();
+  // One page at a time, each let go once it is staged.
+  FileChange change;
+  for (const PageKind kind : {PageKind::kIndex, PageKind::kPrivacy}) {
+    const bool home = kind == PageKind::kIndex;
+    const std::string html = home ? renderer.RenderIndex(site, year)
+                                  : renderer.RenderPrivacy(site, year);
+    const char* name = home ? "index" : "privacy";
+    std::string violation = CheckPage(html, site, year, kind, nullptr,
                                       nullptr);
     if (!violation.empty()) {
       *err = std::string("the ") + name + " page breaks the compliance " +
              violation + "; fix templates/" + name + ".mustache";
       return false;
     }
+    if (!publisher->Write(home ? "index.html" : "privacy-policy/index.html",
+                          html, &change, err)) {
+      return false;
+    }
   }
-  FileChange change;
-  return publisher->Write("index.html", index_html, &change, err) &&
-         publisher->Write("privacy-policy/index.html", privacy_html, &change,
-                          err) &&
-         publisher->Write("sitemap.xml", SitemapXml(site, LastMod(options)),
+  return publisher->Write("sitemap.xml", SitemapXml(site, LastMod(options)),
                           &change, err) &&
          publisher->Write("robots.txt", RobotsTxt(site), &change, err) &&
          publisher->CopyTree(
@@ -444,8 +453,6 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
                   options.progress ? &log : nullptr, report, &err)) {
     return Fail(log, report, err);
   }
-  report->duplicate_links =
-      DuplicateLinks(cache.string(), links_hash, &index);
   lap("render");
   report->removed_pages = RemovedPages(site, out_dir);
   int removed_files = 0;
