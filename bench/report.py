@@ -189,7 +189,7 @@ def table(r):
         lines.append("")
     render = r.get("render_us", {})
     if render:
-        lines.append("Per page, one core, no I/O (`render_bench`, every page of the site):")
+        lines.append("Per page, one core, no I/O (`render_bench`, every page of the site, best of repeated passes):")
         lines.append("")
         lines.append("| stage | µs/page | target | |")
         lines.append("|---|---:|---:|---|")
