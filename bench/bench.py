@@ -20,6 +20,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -50,6 +51,13 @@ def run_once(cmd, cwd=None, quiet=True):
     """Runs cmd; returns wall, user, sys seconds and peak RSS (KiB) of the
     child (os.wait4 rusage: only this child and what it waited for)."""
     out = subprocess.DEVNULL if quiet else None
+    # Peak RSS through /usr/bin/time: a child forked from this (large)
+    # Python process reports at least this process's RSS in ru_maxrss.
+    rss_file = None
+    if os.path.exists("/usr/bin/time"):
+        fd, rss_file = tempfile.mkstemp(prefix="bench-rss-")
+        os.close(fd)
+        cmd = ["/usr/bin/time", "-f", "%M", "-o", rss_file] + list(cmd)
     start = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.PIPE)
     # Read stderr while waiting so a chatty child cannot block.
@@ -61,8 +69,15 @@ def run_once(cmd, cwd=None, quiet=True):
         sys.stderr.write(err.decode("utf-8", "replace")[-4000:])
         raise SystemExit("bench: %s failed with status %d" %
                          (" ".join(cmd), p.returncode))
+    rss_kib = ru.ru_maxrss
+    if rss_file:
+        with open(rss_file) as f:
+            lines = f.read().split()
+        os.unlink(rss_file)
+        if lines and lines[-1].isdigit():
+            rss_kib = int(lines[-1])
     return {"wall": wall, "user": ru.ru_utime, "sys": ru.ru_stime,
-            "cpu": ru.ru_utime + ru.ru_stime, "rss_kib": ru.ru_maxrss,
+            "cpu": ru.ru_utime + ru.ru_stime, "rss_kib": rss_kib,
             "stderr_tail": err.decode("utf-8", "replace").strip().splitlines()[-1:]}
 
 

@@ -22,7 +22,7 @@ mkdir -p "$WORK"
 say() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 
 # --- 1. what the bench needs --------------------------------------------------
-PACKAGES=(hugo python3 gcc build-essential cmake pkg-config
+PACKAGES=(hugo python3 time gcc build-essential cmake pkg-config
   libcurl4-openssl-dev libpugixml-dev nlohmann-json3-dev
   libkainjow-mustache-dev libmd4c-dev libmd4c-html0-dev libcli11-dev libjemalloc-dev)
 missing=()
