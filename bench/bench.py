@@ -451,6 +451,35 @@ def main():
     res["input"] = {"articles": tree_stats(os.path.join(site, "articles")),
                     "feeds": tree_stats(os.path.join(site, "link-feeds", "samples"))}
 
+    # Feed parsing per format and rendering per page, one core, no I/O:
+    # the stage benchmarks time the library calls on the same site. They
+    # run first: after the timed runs the kernel is still busy with their
+    # files for a while, which slowed them by up to a half.
+    sync()
+    if a.parse_bench:
+        parse = {}
+        # --cpu: thread CPU time, which other work on the machine inflates
+        # much less than wall time.
+        for row in stage_bench(a.parse_bench, site, "--cpu"):
+            p = parse.setdefault(row["format"], {"bytes": 0, "items": 0, "seconds": 0.0})
+            p["bytes"] += row["bytes"]
+            p["items"] += row["items"]
+            p["seconds"] += row.get("cpu_seconds", row["seconds"])
+        for fmt, p in parse.items():
+            p["mb_per_s"] = p["bytes"] / 1e6 / max(p["seconds"], 1e-9)
+            log("parse %s: %.1f MB/s" % (fmt, p["mb_per_s"]))
+        res["parse"] = parse
+    if a.render_bench:
+        render = {}
+        for row in stage_bench(a.render_bench, site):
+            # CPU time of the timing thread: other work on the machine
+            # inflates wall time much more.
+            secs = row.get("cpu_seconds", row["seconds"])
+            render[row["stage"]] = row.get(
+                "best_pass_us_per_page", secs / max(row["pages"], 1) * 1e6)
+        for stage, us in render.items():
+            log("render %s: %.1f us/page" % (stage, us))
+        res["render_us"] = render
     lp = Linkpage(os.path.abspath(a.linkpage), site)
     lp.clean()
     if purged_at is not None and time.time() - purged_at < 61:
@@ -556,34 +585,6 @@ def main():
         log("%s: %.2fs wall" % (key, sc[key]["wall"]))
     discard(floor_out)
 
-    # Feed parsing per format and rendering per page, one core, no I/O:
-    # the stage benchmarks time the library calls on the same site, once
-    # the writes of the runs above are on disk.
-    sync()
-    if a.parse_bench:
-        parse = {}
-        # --cpu: thread CPU time, which other work on the machine inflates
-        # much less than wall time.
-        for row in stage_bench(a.parse_bench, site, "--cpu"):
-            p = parse.setdefault(row["format"], {"bytes": 0, "items": 0, "seconds": 0.0})
-            p["bytes"] += row["bytes"]
-            p["items"] += row["items"]
-            p["seconds"] += row.get("cpu_seconds", row["seconds"])
-        for fmt, p in parse.items():
-            p["mb_per_s"] = p["bytes"] / 1e6 / max(p["seconds"], 1e-9)
-            log("parse %s: %.1f MB/s" % (fmt, p["mb_per_s"]))
-        res["parse"] = parse
-    if a.render_bench:
-        render = {}
-        for row in stage_bench(a.render_bench, site):
-            # CPU time of the timing thread: other work on the machine
-            # inflates wall time much more.
-            secs = row.get("cpu_seconds", row["seconds"])
-            render[row["stage"]] = row.get(
-                "best_pass_us_per_page", secs / max(row["pages"], 1) * 1e6)
-        for stage, us in render.items():
-            log("render %s: %.1f us/page" % (stage, us))
-        res["render_us"] = render
     log("deleting the output trees of the timed runs")
     purge_trash()
     res["total_seconds"] = time.time() - t0
