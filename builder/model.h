@@ -3,10 +3,10 @@
 #ifndef LINKPAGE_MODEL_H_
 #define LINKPAGE_MODEL_H_
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,31 +35,14 @@ class SharedText {
  public:
   SharedText() = default;  // "", without an allocation.
   SharedText(std::string text)  // NOLINT: implicit, like std::string's.
-      : rep_(text.empty() ? nullptr : new Rep(std::move(text))) {}
+      : rep_(text.empty() ? nullptr
+                          : std::make_shared<const std::string>(
+                                std::move(text))) {}
   SharedText(std::string_view text)  // NOLINT
       : SharedText(std::string(text)) {}
   SharedText(const char* text) : SharedText(std::string(text)) {}  // NOLINT
-  SharedText(const SharedText& other) noexcept : rep_(other.rep_) {
-    if (rep_) rep_->refs.fetch_add(1, std::memory_order_relaxed);
-  }
-  SharedText(SharedText&& other) noexcept
-      : rep_(std::exchange(other.rep_, nullptr)) {}
-  SharedText& operator=(const SharedText& other) noexcept {
-    SharedText(other).swap(*this);
-    return *this;
-  }
-  SharedText& operator=(SharedText&& other) noexcept {
-    SharedText(std::move(other)).swap(*this);
-    return *this;
-  }
-  ~SharedText() {
-    if (rep_ && rep_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      delete rep_;
-    }
-  }
-  void swap(SharedText& other) noexcept { std::swap(rep_, other.rep_); }
 
-  const std::string& str() const { return rep_ ? rep_->text : kEmpty; }
+  const std::string& str() const { return rep_ ? *rep_ : kEmpty; }
   operator const std::string&() const { return str(); }  // NOLINT
   operator std::string_view() const { return str(); }    // NOLINT
   bool empty() const { return str().empty(); }
@@ -89,13 +72,8 @@ class SharedText {
   }
 
  private:
-  struct Rep {
-    explicit Rep(std::string t) : text(std::move(t)) {}
-    std::atomic<size_t> refs{1};
-    const std::string text;
-  };
   static inline const std::string kEmpty;
-  Rep* rep_ = nullptr;  // nullptr: "".
+  std::shared_ptr<const std::string> rep_;  // nullptr: "".
 };
 
 // site.json "page_defaults"; every key can be overridden per page.
