@@ -57,11 +57,13 @@ bool IsText(const pugi::xml_node& n) {
 // Calls f(value) for each text node below "n" in document order, without
 // recursion (an article may nest blocks deeper than the stack allows),
 // until f returns false.
+// Calls "f(node)" for every node below "n" in document order, without
+// recursion; stops when "f" returns false.
 template <typename F>
-void ForEachText(const pugi::xml_node& n, F f) {
+void ForEachDescendant(const pugi::xml_node& n, F f) {
   pugi::xml_node c = n.first_child();
   while (c) {
-    if (IsText(c) && !f(std::string_view(c.value()))) return;
+    if (!f(c)) return;
     if (c.type() == pugi::node_element && c.first_child()) {
       c = c.first_child();
       continue;
@@ -70,6 +72,13 @@ void ForEachText(const pugi::xml_node& n, F f) {
     if (!c || c == n) break;
     c = c.next_sibling();
   }
+}
+
+template <typename F>
+void ForEachText(const pugi::xml_node& n, F f) {
+  ForEachDescendant(n, [&](const pugi::xml_node& c) {
+    return !IsText(c) || f(std::string_view(c.value()));
+  });
 }
 
 // The text below "n", collapsed.
@@ -317,8 +326,7 @@ std::string CheckFooter(const pugi::xml_node& footer, const Site& site,
   bool mailto = false, privacy = false;
   std::string mailto_href = "mailto:" + s.email;
   // Every <a href> below the footer.
-  pugi::xml_node n = footer.first_child();
-  while (n) {
+  ForEachDescendant(footer, [&](const pugi::xml_node& n) {
     if (n.type() == pugi::node_element && TagOf(n) == Tag::kA) {
       if (pugi::xml_attribute href_attr = n.attribute("href")) {
         std::string_view href = href_attr.value();
@@ -327,14 +335,8 @@ std::string CheckFooter(const pugi::xml_node& footer, const Site& site,
                    Text(n) == "Privacy Policy";
       }
     }
-    if (n.type() == pugi::node_element && n.first_child()) {
-      n = n.first_child();
-      continue;
-    }
-    while (n && !n.next_sibling() && n != footer) n = n.parent();
-    if (!n || n == footer) break;
-    n = n.next_sibling();
-  }
+    return true;
+  });
   if (!mailto) {
     return Rule("footer", "the footer lacks a mailto: link showing " +
                               s.email);
