@@ -6,8 +6,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <algorithm>
 #include <atomic>
 #include <mutex>
@@ -189,8 +187,7 @@ int DuplicateLinks(const std::string& cache_dir, uint64_t links_hash,
                 static_cast<unsigned long long>(links_hash), duplicates);
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
-  std::ofstream(path + ".tmp", std::ios::trunc) << line;
-  fs::rename(path + ".tmp", path, ec);
+  WriteAtomically(path, line, &why);  // Best effort: a note.
   return duplicates;
 }
 
@@ -384,15 +381,6 @@ std::vector<std::string> RemovedPages(const Site& site,
   return removed;
 }
 
-bool ReadWhole(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return !in.bad();
-}
-
 int Fail(std::ostream& log, Report* report, const std::string& err) {
   log << "linkpage: error: " << err << "\n";
   log << "linkpage: nothing was published; the previous site is untouched\n";
@@ -536,7 +524,9 @@ int Check(const Options& options, std::ostream& log) {
                           const Page* page) {
       std::string path = (fs::path(out_dir) / rel).string();
       std::string html;
-      if (!ReadWhole(path, &html)) {
+      std::string why;
+      if (ReadWholeFile(path, int64_t{1} << 32, &html, &why) !=
+          ReadResult::kOk) {
         log << "linkpage: error: " << path
             << " is missing; run linkpage build\n";
         ++problems;

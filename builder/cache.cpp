@@ -13,6 +13,7 @@
 #include <sstream>
 #include <utility>
 
+#include "file.h"
 #include "unique_fd.h"
 
 namespace linkpage {
@@ -42,48 +43,6 @@ std::string Checksum(const std::string& bytes) {
   return buf;
 }
 
-// Writes "bytes" to "path" all at once: a temp file beside it, then a
-// rename. Readers see the old file or the new one, never a mix. No fsync:
-// it costs ~5 ms a file, and the cache is only a fallback; a file torn by
-// a power cut fails Load's checks and is replaced by the next good fetch.
-bool WriteAtomically(const fs::path& path, const std::string& bytes,
-                     std::string* err) {
-  fs::path tmp = path.parent_path() /
-                 (".tmp-" + path.filename().string() + "-" + UniqueStamp(0));
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                     0644));
-  if (fd.get() < 0) {
-    *err = "cannot create " + tmp.string() + ": " + std::strerror(errno);
-    return false;
-  }
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      *err = "cannot write " + tmp.string() + ": " + std::strerror(errno);
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (!fd.Close()) {
-    *err = "cannot write " + tmp.string() + ": " + std::strerror(errno);
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    return false;
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    *err = "cannot rename " + tmp.string() + " to " + path.string() + ": " +
-           ec.message();
-    fs::remove(tmp, ec);
-    return false;
-  }
-  return true;
-}
 
 bool ReadWhole(const fs::path& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);

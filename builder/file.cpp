@@ -4,12 +4,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "unique_fd.h"
 
 namespace linkpage {
+
+namespace fs = std::filesystem;
 
 ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
                          std::string* out, std::string* why) {
@@ -50,6 +54,48 @@ ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
   if (static_cast<int64_t>(have) > max_bytes) return too_large();
   out->resize(have);
   return ReadResult::kOk;
+}
+
+bool WriteAtomically(const fs::path& path, std::string_view bytes,
+                     std::string* err) {
+  static std::atomic<unsigned> counter{0};
+  fs::path tmp = path.parent_path() /
+                 (".tmp-" + path.filename().string() + "-" +
+                  std::to_string(::getpid()) + "-" +
+                  std::to_string(counter.fetch_add(1)));
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                     0644));
+  if (fd.get() < 0) {
+    *err = "cannot create " + tmp.string() + ": " + std::strerror(errno);
+    return false;
+  }
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      *err = "cannot write " + tmp.string() + ": " + std::strerror(errno);
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (!fd.Close()) {
+    *err = "cannot write " + tmp.string() + ": " + std::strerror(errno);
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    return false;
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    *err = "cannot rename " + tmp.string() + " to " + path.string() + ": " +
+           ec.message();
+    fs::remove(tmp, ec);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace linkpage

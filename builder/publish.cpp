@@ -501,10 +501,7 @@ bool Publisher::Commit(int* removed, std::string* err) {
     } else if (tracked_) {
       // Unchanged, and still true: vouched for again.
       std::string e;
-      const std::string tmp = staging_state_path_ + ".tmp";
-      if (WriteAll(tmp, token_, &e)) {
-        ::rename(tmp.c_str(), staging_state_path_.c_str());
-      }
+      WriteAtomically(staging_state_path_, token_, &e);
     }
     return true;
   }
@@ -662,14 +659,11 @@ void Publisher::WriteManifest(bool swapped) {
   for (; a < added_.size(); ++a) {
     put(added_[a].first, added_[a].second, nullptr);
   }
-  std::string tmp = manifest_path_ + ".tmp";
+  // The account is vouched for only once the manifest holding it is in
+  // place.
   std::string err;
-  if (WriteAll(tmp, text, &err) &&
-      ::rename(tmp.c_str(), manifest_path_.c_str()) == 0 && account) {
-    const std::string state_tmp = staging_state_path_ + ".tmp";
-    if (WriteAll(state_tmp, token, &err)) {
-      ::rename(state_tmp.c_str(), staging_state_path_.c_str());
-    }
+  if (WriteAtomically(manifest_path_, text, &err) && account) {
+    WriteAtomically(staging_state_path_, token, &err);
   }
 }
 

@@ -1,9 +1,8 @@
 #include "report.h"
 
-#include <cstdio>
-#include <fstream>
-
 #include <nlohmann/json.hpp>
+
+#include "file.h"
 
 namespace linkpage {
 
@@ -64,18 +63,9 @@ std::string ReportToJson(const Report& r) {
 
 bool WriteReport(const Report& report, const std::string& path,
                  std::string* err) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << ReportToJson(report);
-    if (!out) {
-      *err = "cannot write the report " + tmp;
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    *err = "cannot write the report " + path;
-    std::remove(tmp.c_str());
+  std::string why;
+  if (!WriteAtomically(path, ReportToJson(report), &why)) {
+    *err = "cannot write the report " + path + ": " + why;
     return false;
   }
   return true;

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -89,13 +88,8 @@ void WriteParseNote(const std::string& path, uint64_t key,
                 static_cast<unsigned long long>(hash));
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) return;
-  }
-  fs::rename(tmp, path, ec);
+  std::string err;
+  WriteAtomically(path, text, &err);
 }
 
 // Parses "body" and checks it has usable links; a document the parse note

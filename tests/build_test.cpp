@@ -220,6 +220,29 @@ TEST_CASE("build: the example site, page anatomy, footer, privacy, sitemap") {
   CHECK_THAT(log.str(), Catch::Contains("linkpage: published"));
 }
 
+TEST_CASE("build: a report that cannot be written is a warning, no temp left") {
+  TempDir dir;
+  CopyExampleSite(dir.path());
+  Options options = SiteOptions(dir.path());
+  fs::create_directories(dir / "reports");
+  options.report_path = dir / "reports/missing/report.json";
+  std::ostringstream log;
+  REQUIRE(Build(options, log) == kExitPublished);
+  CHECK_THAT(log.str(), Catch::Contains("warning: cannot write the report " +
+                                        options.report_path));
+  // Written whole or not at all: the report next to it replaces nothing.
+  options.report_path = dir / "reports/report.json";
+  REQUIRE(Build(options, log) == kExitPublished);
+  CHECK(nlohmann::json::parse(ReadFile(options.report_path))["published"] ==
+        true);
+  size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(dir / "reports")) {
+    (void)e;
+    ++entries;
+  }
+  CHECK(entries == 1);
+}
+
 TEST_CASE("build: feed links in upper case or to the site itself publish") {
   TempDir dir;
   CopyExampleSite(dir.path());
