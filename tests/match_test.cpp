@@ -180,116 +180,6 @@ TEST_CASE("match: selection is deterministic and does not depend on order "
   CHECK(Titles(a.Pick(p2, {})) != Titles(first));
 }
 
-// The scoring rules of LinkIndex::Pick written out plainly: every link
-// scored against every query word and phrase.
-std::vector<std::string> ReferencePick(const std::vector<Link>& links,
-                                       const Page& page) {
-  std::vector<std::string> query = Terms(page.topic);
-  std::vector<std::vector<std::string>> phrases;
-  for (const std::string& k : page.keywords) {
-    std::vector<std::string> t = Terms(k);
-    if (t.size() > 1) phrases.push_back(t);
-    query.insert(query.end(), t.begin(), t.end());
-  }
-  std::sort(query.begin(), query.end());
-  query.erase(std::unique(query.begin(), query.end()), query.end());
-  auto pairs_of = [](const std::string& text) {
-    std::set<std::string> pairs;
-    std::vector<std::string> t = Terms(text);
-    for (size_t i = 0; i + 1 < t.size(); ++i) {
-      pairs.insert(t[i] + " " + t[i + 1]);
-    }
-    return pairs;
-  };
-  std::vector<std::pair<int, size_t>> scored;  // (-score, position)
-  for (size_t i = 0; i < links.size(); ++i) {
-    const Link& l = links[i];
-    if (!page.feeds.empty() &&
-        std::find(page.feeds.begin(), page.feeds.end(), l.feed) ==
-            page.feeds.end()) {
-      continue;
-    }
-    std::vector<std::string> title = Terms(l.title);
-    std::vector<std::string> desc = Terms(l.description);
-    std::vector<std::string> cats;
-    std::set<std::string> title_pairs = pairs_of(l.title);
-    std::set<std::string> other_pairs = pairs_of(l.description);
-    for (const std::string& c : l.categories) {
-      for (const std::string& t : Terms(c)) cats.push_back(t);
-      for (const std::string& p : pairs_of(c)) other_pairs.insert(p);
-    }
-    auto has = [](const std::vector<std::string>& v, const std::string& w) {
-      return std::find(v.begin(), v.end(), w) != v.end();
-    };
-    int score = 0;
-    for (const std::string& w : query) {
-      score += has(title, w) ? 3 : has(cats, w) ? 2 : has(desc, w) ? 1 : 0;
-    }
-    for (const std::vector<std::string>& p : phrases) {
-      bool in_title = true, elsewhere = true;
-      for (size_t k = 0; k + 1 < p.size(); ++k) {
-        in_title &= title_pairs.count(p[k] + " " + p[k + 1]) > 0;
-        elsewhere &= other_pairs.count(p[k] + " " + p[k + 1]) > 0;
-      }
-      score += (in_title ? 3 : 0) + (elsewhere ? 1 : 0);
-    }
-    if (score > 0) scored.emplace_back(-score, i);
-  }
-  std::sort(scored.begin(), scored.end());
-  std::vector<std::string> titles;
-  for (size_t i = 0; i < scored.size() && titles.size() <
-                         static_cast<size_t>(page.settings.links_per_page);
-       ++i) {
-    titles.push_back(links[scored[i].second].title);
-  }
-  return titles;
-}
-
-TEST_CASE("match: Pick agrees with a plain scoring of every link") {
-  // A small vocabulary, so that links share many words and scores tie.
-  const std::vector<std::string> vocab = {
-      "back", "pain", "knee", "brace", "mat", "massage", "gun", "pillow",
-      "foam", "roller", "heat", "pad", "the", "of", "for", "with", "Smart",
-      "PORTABLE", "cold", "pack", "neck", "sleep", "support", "belt"};
-  std::mt19937 rng(20261126);
-  auto words = [&](int n) {
-    std::string text;
-    for (int i = 0; i < n; ++i) {
-      text += (i ? " " : "") + vocab[rng() % vocab.size()];
-    }
-    return text;
-  };
-  std::vector<Link> links;
-  for (int i = 0; i < 3000; ++i) {
-    Link l = MakeLink("f" + std::to_string(rng() % 4),
-                      "T" + std::to_string(i) + " " + words(1 + rng() % 5),
-                      "https://a.example/" + std::to_string(i),
-                      words(rng() % 12));
-    if (rng() % 3 == 0) l.categories = {words(1 + rng() % 2)};
-    links.push_back(l);
-  }
-  std::vector<Page> pages;
-  for (int i = 0; i < 300; ++i) {
-    Page p = MakePage("p" + std::to_string(i), words(1 + rng() % 4),
-                      1 + static_cast<int>(rng() % 10));
-    for (int k = static_cast<int>(rng() % 4); k > 0; --k) {
-      p.keywords.push_back(words(1 + rng() % 3));
-    }
-    if (rng() % 4 == 0) p.feeds = {"f" + std::to_string(rng() % 4)};
-    pages.push_back(p);
-  }
-  LinkIndex index(links, pages);
-  for (const Page& page : pages) {
-    std::vector<std::string> want = ReferencePick(links, page);
-    std::vector<Link> picked = index.Pick(page, {});
-    CHECK(index.PickCount(page) == picked.size());
-    std::vector<std::string> got = Titles(picked);
-    got.resize(std::min(got.size(), want.size()));
-    INFO("page " << page.slug << " topic \"" << page.topic << "\"");
-    CHECK(got == want);
-  }
-}
-
 // Pick() as its comment in match.h states it, written out by brute force:
 // every link of the page's feeds scored by every rule, sorted by score
 // and position, the best "links_per_page" with a score; then filler, as
@@ -371,6 +261,53 @@ std::vector<size_t> BruteForcePick(const std::vector<Link>& links,
     }
   }
   return order;
+}
+
+TEST_CASE("match: Pick agrees with a plain scoring of every link") {
+  // A small vocabulary, so that links share many words and scores tie.
+  const std::vector<std::string> vocab = {
+      "back", "pain", "knee", "brace", "mat", "massage", "gun", "pillow",
+      "foam", "roller", "heat", "pad", "the", "of", "for", "with", "Smart",
+      "PORTABLE", "cold", "pack", "neck", "sleep", "support", "belt"};
+  std::mt19937 rng(20261126);
+  auto words = [&](int n) {
+    std::string text;
+    for (int i = 0; i < n; ++i) {
+      text += (i ? " " : "") + vocab[rng() % vocab.size()];
+    }
+    return text;
+  };
+  std::vector<Link> links;
+  for (int i = 0; i < 3000; ++i) {
+    Link l = MakeLink("f" + std::to_string(rng() % 4),
+                      "T" + std::to_string(i) + " " + words(1 + rng() % 5),
+                      "https://a.example/" + std::to_string(i),
+                      words(rng() % 12));
+    if (rng() % 3 == 0) l.categories = {words(1 + rng() % 2)};
+    links.push_back(l);
+  }
+  std::vector<Page> pages;
+  for (int i = 0; i < 300; ++i) {
+    Page p = MakePage("p" + std::to_string(i), words(1 + rng() % 4),
+                      1 + static_cast<int>(rng() % 10));
+    for (int k = static_cast<int>(rng() % 4); k > 0; --k) {
+      p.keywords.push_back(words(1 + rng() % 3));
+    }
+    if (rng() % 4 == 0) p.feeds = {"f" + std::to_string(rng() % 4)};
+    pages.push_back(p);
+  }
+  LinkIndex index(links, pages);
+  for (const Page& page : pages) {
+    size_t filler = 0;
+    std::vector<std::string> want;
+    for (size_t i : BruteForcePick(links, page, &filler)) {
+      want.push_back(links[i].title);
+    }
+    std::vector<Link> picked = index.Pick(page, {});
+    CHECK(index.PickCount(page) == picked.size());
+    INFO("page " << page.slug << " topic \"" << page.topic << "\"");
+    CHECK(Titles(picked) == want);
+  }
 }
 
 TEST_CASE("match: Pick equals a brute-force pick on random links") {
