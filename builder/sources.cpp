@@ -423,23 +423,47 @@ uint64_t FeedLinks::hash() const {
 }
 
 std::vector<Link> FeedLinks::Take(int jobs) {
-  // The deferred documents parsed as before: ParseFeed depends only on
-  // what the note's key covers.
+  // Every part's links go straight to their place in one vector, sized
+  // once from the counts: the parts' own vectors and the result are never
+  // all held at once. The deferred documents are parsed as before
+  // (ParseFeed depends only on what the note's key covers).
+  std::vector<size_t> start(parts.size() + 1, 0);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    start[i + 1] = start[i] + static_cast<size_t>(parts[i].count);
+  }
+  std::vector<Link> links(start.back());
   std::atomic<size_t> next{0};
+  std::vector<uint8_t> misplaced(parts.size(), 0);  // One writer each.
+  std::atomic<bool> moved_all{true};
   auto work = [&] {
+    std::vector<Link> parsed;
     for (size_t i; (i = next++) < parts.size();) {
       FeedPart& p = parts[i];
-      if (!p.deferred) continue;
-      FeedStats stats;
-      std::string err;
-      if (!p.local_path.empty()) {
-        // Changed since it was read, the new bytes are parsed: as if it
-        // had been changed just after this run.
-        ReadWholeFile(p.local_path, p.feed->max_bytes, &p.body, &err);
+      std::vector<Link>* from = &p.links;
+      if (p.deferred) {
+        FeedStats stats;
+        std::string err;
+        if (!p.local_path.empty()) {
+          // Changed since it was read, the new bytes are parsed: as if it
+          // had been changed just after this run.
+          ReadWholeFile(p.local_path, p.feed->max_bytes, &p.body, &err);
+        }
+        parsed.clear();
+        parsed.reserve(static_cast<size_t>(p.count));
+        ParseFeed(*p.feed, p.body, &parsed, &stats, &err);
+        p.body = std::string();
+        p.deferred = false;
+        from = &parsed;
       }
-      ParseFeed(*p.feed, p.body, &p.links, &stats, &err);
-      p.body = std::string();
-      p.deferred = false;
+      if (from->size() != start[i + 1] - start[i]) {
+        // A local document changed since it was read: placed below.
+        if (from != &p.links) p.links = std::move(parsed);
+        misplaced[i] = 1;
+        moved_all = false;
+        continue;
+      }
+      std::move(from->begin(), from->end(), links.begin() + start[i]);
+      std::vector<Link>().swap(p.links);
     }
   };
   std::vector<std::thread> threads;
@@ -449,15 +473,15 @@ std::vector<Link> FeedLinks::Take(int jobs) {
   }
   work();
   for (std::thread& t : threads) t.join();
-  // One allocation for all links: growing the vector feed by feed would
-  // move every link several times.
-  size_t total = 0;
-  for (const FeedPart& p : parts) total += p.links.size();
-  std::vector<Link> links;
-  links.reserve(total);
-  for (FeedPart& p : parts) {
-    links.insert(links.end(), std::make_move_iterator(p.links.begin()),
-                 std::make_move_iterator(p.links.end()));
+  if (!moved_all) {
+    std::vector<Link> placed;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      auto begin = links.begin() + start[i], end = links.begin() + start[i + 1];
+      if (misplaced[i]) begin = parts[i].links.begin(), end = parts[i].links.end();
+      placed.insert(placed.end(), std::make_move_iterator(begin),
+                    std::make_move_iterator(end));
+    }
+    links = std::move(placed);
   }
   parts.clear();
   return links;

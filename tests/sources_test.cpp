@@ -553,6 +553,22 @@ TEST_CASE("sources: a document parsed before is parsed again only on need") {
   gather(&sixth, &report);
   CHECK(deferred(sixth) == "dd");
   CHECK(sixth.Take(1).size() == 4);
+
+  // A local document changed between the gathering and the taking: its
+  // new links are taken, in their feed's place.
+  FeedLinks seventh;
+  gather(&seventh, &report);
+  REQUIRE(deferred(seventh) == "dd");
+  WriteFile(dir / "a.xml",
+            "<rss version=\"2.0\"><channel><title>t</title>"
+            "<item><title>x</title><link>https://x.example/x</link></item>"
+            "<item><title>y</title><link>https://x.example/y</link></item>"
+            "<item><title>z</title><link>https://x.example/z</link></item>"
+            "</channel></rss>");
+  const std::vector<Link> grown = seventh.Take(2);
+  std::string order;
+  for (const Link& l : grown) order += l.feed + ":" + l.title + " ";
+  CHECK(order == "a:x a:y a:z b:dos b:two ");
 }
 
 TEST_CASE("sources: fetch refreshes the cache and builds nothing") {
