@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "build.h"
 #include "cache.h"
@@ -341,7 +342,9 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
         out.part.body = std::move(cached[i]->body);
       }
       out.body = nullptr;
-      fetched[i] = FetchResult();  // The bytes are parsed: let them go.
+      // The bytes are parsed: let them go. (Assigning an empty string
+      // keeps the old one's buffer; taking the value out frees it.)
+      std::exchange(fetched[i], FetchResult());
       cached[i].reset();
       logs[i] = feed_log.str();
     }
@@ -451,7 +454,7 @@ std::vector<Link> FeedLinks::Take(int jobs) {
         parsed.clear();
         parsed.reserve(static_cast<size_t>(p.count));
         ParseFeed(*p.feed, p.body, &parsed, &stats, &err);
-        p.body = std::string();
+        std::exchange(p.body, std::string());  // Frees it (see above).
         p.deferred = false;
         from = &parsed;
       }
