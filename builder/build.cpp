@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <algorithm>
 #include <atomic>
 #include <mutex>
@@ -139,31 +140,46 @@ uint64_t PageInputs(uint64_t site_inputs, const Page& page,
 }
 
 // The link index, built on first use: a run in which every page is kept
-// parses no feed again and indexes nothing.
+// parses no feed again and indexes nothing. One thread builds it; the
+// others, rather than wait idle, do what "meanwhile" gives them to do.
 class LazyIndex {
  public:
   LazyIndex(FeedLinks* links, const std::vector<Page>& pages, int jobs)
       : links_(links), pages_(pages), jobs_(jobs) {}
 
-  const LinkIndex& Get() {
-    std::call_once(once_, [this] {
+  // The index. While another thread builds it, calls "meanwhile" until it
+  // is built or "meanwhile" returns false (nothing left to do).
+  template <typename Meanwhile>
+  const LinkIndex& Get(Meanwhile meanwhile) {
+    State s = state_.load(std::memory_order_acquire);
+    if (s == kNone && state_.compare_exchange_strong(s, kBuilding)) {
       index_.emplace(links_->Take(jobs_), pages_);
-      built_ = true;
-    });
+      index_->Prepare();
+      state_.store(kBuilt, std::memory_order_release);
+      state_.notify_all();
+      return *index_;
+    }
+    while (state_.load(std::memory_order_acquire) == kBuilding &&
+           meanwhile()) {
+    }
+    state_.wait(kBuilding, std::memory_order_acquire);
     return *index_;
   }
+  const LinkIndex& Get() {
+    return Get([] { return false; });
+  }
   // Not to be called while another thread may be in Get().
-  bool built() const { return built_; }
+  bool built() const { return state_ == kBuilt; }
   // Frees the index and the links; Get() may not be called after.
   void Release() { index_.reset(); }
 
  private:
+  enum State { kNone, kBuilding, kBuilt };
   FeedLinks* links_;
   const std::vector<Page>& pages_;
   int jobs_;
-  std::once_flag once_;
+  std::atomic<State> state_{kNone};
   std::optional<LinkIndex> index_;
-  bool built_ = false;
 };
 
 // How many links were dropped as duplicates, remembered with the links'
@@ -203,7 +219,8 @@ const char* ChangeName(FileChange change) {
 bool RenderPage(const Site& site, int year, uint64_t site_inputs,
                 uint64_t links_hash, int64_t start_ns, const Page& page,
                 const Renderer& renderer, LazyIndex* index,
-                Publisher* publisher, PageReport* out, std::string* err) {
+                const std::function<bool()>& meanwhile, Publisher* publisher,
+                PageReport* out, std::string* err) {
   const std::string article = (fs::path(site.dir) / page.article).string();
   const std::string path = page.slug + "/index.html";
   // An article with the stamp it had when the published page was made
@@ -239,7 +256,7 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
       sources = PageSources(site_inputs, links_hash, site, page, read_hash);
     }
   }
-  std::vector<Link> links = index->Get().Pick(page, site.feeds);
+  std::vector<Link> links = index->Get(meanwhile).Pick(page, site.feeds);
   note.tag = static_cast<int64_t>(links.size());
   const uint64_t inputs = PageInputs(site_inputs, page, markdown, links);
   if (publisher->Keep(path, inputs, sources, &note)) {
@@ -279,9 +296,22 @@ bool RenderPages(const Site& site, int year, int jobs, uint64_t links_hash,
   report->pages.assign(n, PageReport());
   std::atomic<size_t> next{0};
   std::atomic<size_t> done{0};
+  std::atomic<size_t> next_dir{0};
   std::atomic<bool> failed{false};
   std::mutex mu;
   size_t failed_at = n;  // Guarded by mu.
+  // While the link index is being built: the directories of pages not
+  // yet taken, when the staging tree lacks them.
+  const std::function<bool()> prepare_dir = [&] {
+    if (!publisher->dirs_missing()) return false;
+    for (size_t j; (j = next_dir++) < n && !failed;) {
+      if (j < next) continue;  // Taken: its renderer makes it.
+      std::string e;  // Write() reports what fails here.
+      publisher->PrepareDir(site.pages[j].slug + "/index.html", &e);
+      return true;
+    }
+    return false;
+  };
   auto work = [&] {
     Renderer renderer;
     renderer.LoadFrom(templates);
@@ -289,8 +319,8 @@ bool RenderPages(const Site& site, int year, int jobs, uint64_t links_hash,
     const uint64_t site_inputs = SiteInputs(site, year, renderer);
     for (size_t i; !failed && (i = next++) < n;) {
       if (!RenderPage(site, year, site_inputs, links_hash, start_ns,
-                      site.pages[i],
-                      renderer, index, publisher, &report->pages[i], &e)) {
+                      site.pages[i], renderer, index, prepare_dir,
+                      publisher, &report->pages[i], &e)) {
         std::lock_guard<std::mutex> lock(mu);
         if (i < failed_at) {
           failed_at = i;

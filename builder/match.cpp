@@ -210,6 +210,10 @@ LinkIndex::LinkIndex(std::vector<Link> links,
   links_.resize(kept);
 }
 
+void LinkIndex::Prepare() const {
+  std::call_once(indexed_, [this] { IndexWords(); });
+}
+
 void LinkIndex::IndexWords() const {
   // (word or pair id, link << 2 | weight or flags) in link order; per
   // link, (id << 2 | payload) before merging.
@@ -460,7 +464,7 @@ std::vector<Link> LinkIndex::Pick(const Page& page,
   q.want = static_cast<size_t>(page.settings.links_per_page);
   std::vector<Link> picked;
   if (q.want == 0 || links_.empty()) return picked;
-  std::call_once(indexed_, [this] { IndexWords(); });
+  Prepare();
   q.slug = page.slug;
 
   // Which feeds the page draws from, by feed id, and the spans of link

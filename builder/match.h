@@ -45,6 +45,10 @@ class LinkIndex {
   std::vector<Link> Pick(const Page& page,
                          const std::vector<FeedConfig>& feeds) const;
 
+  // Builds now what the first Pick() would otherwise build (the index
+  // from words to links). Safe to call from several threads at once.
+  void Prepare() const;
+
   // How many links Pick(page, ...) returns, without picking them.
   size_t PickCount(const Page& page) const;
 

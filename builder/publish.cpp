@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -48,21 +49,33 @@ bool SameBytes(const std::string& path, std::string_view bytes,
   return true;
 }
 
+// Whether a call on a path failed for want of its parent directory (none,
+// or a file where it must be).
+bool ParentMissing() { return errno == ENOENT || errno == ENOTDIR; }
+
 // Writes a new file at "path"; "*st", when given, receives its status.
 // "replace": a file may be at "path" already (otherwise one is only
-// looked for when the create fails).
+// looked for when the create fails). "make_parent", when given, creates
+// the parent directory; it is called only when the file cannot be created
+// without it, so that where the directory is there, as it mostly is,
+// writing costs no mkdir.
 bool WriteAll(const std::string& path, std::string_view bytes,
               std::string* err, struct stat* st = nullptr,
-              bool replace = true) {
+              bool replace = true,
+              const std::function<bool()>& make_parent = nullptr) {
   // Replace rather than overwrite in place: a hard link to the old file
   // (say, from a backup) must not change.
-  if (replace && ::unlink(path.c_str()) != 0 && errno != ENOENT) {
+  if (replace && ::unlink(path.c_str()) != 0 && !ParentMissing()) {
     *err = "cannot replace " + path + ": " + Errno();
     return false;
   }
   // O_EXCL: never write through a link into a file another tree shares.
   const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
   UniqueFd fd(::open(path.c_str(), flags, 0644));
+  if (fd.get() < 0 && make_parent && ParentMissing()) {
+    if (!make_parent()) return false;
+    return WriteAll(path, bytes, err, st, replace);
+  }
   if (fd.get() < 0 && !replace && errno == EEXIST) {
     return WriteAll(path, bytes, err, st, true);
   }
@@ -253,8 +266,9 @@ bool Publisher::Keep(const std::string& rel_path, uint64_t inputs,
 }
 
 bool Publisher::StageKept(std::string* err) {
-  // Spread over "jobs_" threads: with many pages this is one mkdir, two
-  // lstats and a link each, all waiting on the file system.
+  // Spread over "jobs_" threads: with many pages this is two lstats and a
+  // link each (and a mkdir where the directory is missing), all waiting on
+  // the file system.
   std::atomic<size_t> next_index{0};
   std::atomic<bool> failed{false};
   std::mutex err_mu;
@@ -278,7 +292,6 @@ bool Publisher::StageKept(std::string* err) {
 }
 
 bool Publisher::StageOne(const std::string& rel_path, std::string* err) {
-  if (!EnsureParentDir(rel_path, err)) return false;
   const std::string live = out_dir_ + "/" + rel_path;
   const std::string next = staging_dir_ + "/" + rel_path;
   struct stat live_st, next_st;
@@ -293,7 +306,12 @@ bool Publisher::StageOne(const std::string& rel_path, std::string* err) {
   StagingChanges();
   std::error_code ec;
   fs::remove_all(next, ec);
-  if (::link(live.c_str(), next.c_str()) != 0) {
+  bool linked = ::link(live.c_str(), next.c_str()) == 0;
+  if (!linked && ParentMissing()) {
+    if (!EnsureParentDir(rel_path, err)) return false;
+    linked = ::link(live.c_str(), next.c_str()) == 0;
+  }
+  if (!linked) {
     *err = "cannot link " + live + " to " + next + ": " + Errno();
     return false;
   }
@@ -340,7 +358,6 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
                       FileChange* change, std::string* err, uint64_t inputs,
                       uint64_t sources, const FileNote& note) {
   StagingChanges();
-  if (!EnsureParentDir(rel_path, err)) return false;
   const std::string live = out_dir_ + "/" + rel_path;
   const std::string next = staging_dir_ + "/" + rel_path;
   struct stat live_st, next_st, written_st{};
@@ -358,7 +375,8 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
       std::error_code ec;
       fs::remove_all(next, ec);  // A directory where a file must go.
     }
-    if (!WriteAll(next, bytes, err, &written_st, !staging_empty_)) {
+    if (!WriteAll(next, bytes, err, &written_st, !staging_empty_,
+                  [&] { return EnsureParentDir(rel_path, err); })) {
       return false;
     }
   }

@@ -88,6 +88,16 @@ class Publisher {
   // "rel_path", if any. Safe to call from several threads at once.
   std::optional<FileNote> Recorded(const std::string& rel_path) const;
 
+  // Creates the staging directory that "rel_path" will go in, ahead of
+  // the Write() that would otherwise create it: work for a thread that
+  // has nothing else to do. Safe to call from several threads at once.
+  bool PrepareDir(const std::string& rel_path, std::string* err) {
+    return EnsureParentDir(rel_path, err);
+  }
+  // Whether PrepareDir() has work to do: the staging tree was empty at
+  // Begin() (a first build), so that no directory of the site is there.
+  bool dirs_missing() const { return staging_empty_; }
+
   // Writes every regular file below "src_dir" to "rel_dir"/... .
   bool CopyTree(const std::string& src_dir, const std::string& rel_dir,
                 std::string* err);
@@ -103,7 +113,8 @@ class Publisher {
   const std::string& staging_dir() const { return staging_dir_; }
 
  private:
-  // Creates the staging directory that "rel_path" goes in, if need be.
+  // Creates the staging directory that "rel_path" goes in, if need be
+  // (Write() and StageOne() call it only where the directory is missing).
   bool EnsureParentDir(const std::string& rel_path, std::string* err);
   // Hard-links the kept files into the staging tree.
   bool StageKept(std::string* err);
