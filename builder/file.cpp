@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "unique_fd.h"
 
@@ -96,6 +97,45 @@ bool WriteAtomically(const fs::path& path, std::string_view bytes,
     return false;
   }
   return true;
+}
+
+BackgroundFlush::BackgroundFlush(std::string dir, int64_t every)
+    : dir_(std::move(dir)), every_(every) {}
+
+BackgroundFlush::~BackgroundFlush() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void BackgroundFlush::Wrote(int64_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  unflushed_ += bytes;
+  if (unflushed_ < every_) return;
+  if (!thread_.joinable()) thread_ = std::thread(&BackgroundFlush::Run, this);
+  wake_.notify_one();
+}
+
+int BackgroundFlush::flushes() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return flushes_;
+}
+
+void BackgroundFlush::Run() {
+  UniqueFd dir(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stop_ || unflushed_ >= every_; });
+    if (stop_) return;
+    unflushed_ = 0;
+    ++flushes_;
+    lock.unlock();
+    if (dir.get() >= 0) ::syncfs(dir.get());
+    lock.lock();
+  }
 }
 
 }  // namespace linkpage

@@ -2,10 +2,13 @@
 #ifndef LINKPAGE_FILE_H_
 #define LINKPAGE_FILE_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace linkpage {
 
@@ -26,6 +29,38 @@ ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
 // file only costs work. On failure "*err" says why and no temp file stays.
 bool WriteAtomically(const std::filesystem::path& path,
                      std::string_view bytes, std::string* err);
+
+// Flushes the file system that holds "dir" to disk (syncfs) on a thread of
+// its own each time "every" more bytes have been written there, so that
+// the disk works while the writers go on and a final flush finds little
+// left to wait for. The kernel would otherwise hold a site's pages in
+// memory until that final flush. Errors are left for the final flush to
+// report; no thread is started until a flush is due.
+class BackgroundFlush {
+ public:
+  BackgroundFlush(std::string dir, int64_t every);
+  BackgroundFlush(const BackgroundFlush&) = delete;
+  BackgroundFlush& operator=(const BackgroundFlush&) = delete;
+  ~BackgroundFlush();  // Stops, after the flush under way if any.
+
+  // "bytes" more were written below "dir". Safe to call from several
+  // threads at once.
+  void Wrote(int64_t bytes);
+  // Flushes started so far.
+  int flushes();
+
+ private:
+  void Run();
+
+  const std::string dir_;
+  const int64_t every_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  int64_t unflushed_ = 0;  // Guarded by mu_, as are the rest.
+  int flushes_ = 0;
+  bool stop_ = false;
+  std::thread thread_;
+};
 
 }  // namespace linkpage
 

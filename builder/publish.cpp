@@ -156,6 +156,7 @@ bool Publisher::Begin(std::string* err) {
     return false;
   }
   staging_empty_ = fs::is_empty(staging_dir_, ec) && !ec;
+  flush_.emplace(staging_dir_, kFlushEvery);
   // The manifest of the live tree; a missing or damaged one only means
   // that every file is made anew. Lines: PATH TAB INPUTS SOURCES SIZE
   // MTIME TAG STAMP HASH STALE (hex, decimal, decimal, decimal, hex, hex,
@@ -379,6 +380,7 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
                   [&] { return EnsureParentDir(rel_path, err); })) {
       return false;
     }
+    if (flush_) flush_->Wrote(static_cast<int64_t>(bytes.size()));
   }
   Entry entry{inputs, sources, static_cast<int64_t>(bytes.size()),
               Nanoseconds(written_st.st_mtim), note};
@@ -574,7 +576,9 @@ bool Publisher::Commit(int* removed, std::string* err) {
     if (fs::is_empty(*it, ec)) fs::remove(*it, ec);
   }
 
-  // One flush of the new tree before it becomes visible.
+  // One flush of the new tree before it becomes visible (most of it is
+  // on disk already: see kFlushEvery).
+  flush_.reset();
   UniqueFd dir(::open(staging_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.get() < 0 || ::syncfs(dir.get()) != 0) {
     *err = "cannot flush " + staging_dir_ + " to disk: " + Errno();

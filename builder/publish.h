@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "file.h"
 #include "lock.h"
 
 namespace linkpage {
@@ -51,6 +52,11 @@ struct FileNote {
 // of the site and are not looked for.
 class Publisher {
  public:
+  // The staging tree is flushed to disk in the background each time this
+  // many bytes more have been written to it (BackgroundFlush), and once
+  // more, for what is left, before the swap.
+  static constexpr int64_t kFlushEvery = 16 << 20;
+
   // "jobs": threads for putting kept files into the staging tree.
   explicit Publisher(std::string out_dir, int jobs = 1);
   Publisher(const Publisher&) = delete;
@@ -184,6 +190,7 @@ class Publisher {
   std::mutex mu_;
   std::atomic<bool> manifest_changed_{false};
   std::atomic<int> differing_{0};    // Files whose bytes differ from live.
+  std::optional<BackgroundFlush> flush_;  // From Begin() to Commit().
   bool live_exists_ = false;    // The live tree was there at Begin().
   bool staging_empty_ = false;  // The staging tree was empty at Begin().
 };
