@@ -216,6 +216,14 @@ def count_formats(r):
     return c
 
 
+def source_version():
+    """The commit, "-dirty" when the sources the binary is built from
+    (not the bench's own files, such as this report) have changes."""
+    commit = sh("git -C %s describe --always" % REPO) or "?"
+    changed = sh("git -C %s status --porcelain -- builder CMakeLists.txt" % REPO)
+    return commit + ("-dirty" if changed else "")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
@@ -244,8 +252,7 @@ def main():
           "- disk (the bench's work dir): %s" % m["disk"], "",
           "## Versions", "",
           "- %s (Release build, bench/work/build; git %s)"
-          % (sh([a.linkpage, "--version"]),
-             sh("git -C %s describe --always --dirty" % REPO) or "?"),
+          % (sh([a.linkpage, "--version"]), source_version()),
           "- %s" % (sh(["hugo", "version"]) or "hugo: not installed"),
           "- %s" % sh("g++ --version | head -1"),
           "- %s" % sh("python3 --version"), "",
