@@ -256,7 +256,10 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
       sources = PageSources(site_inputs, links_hash, site, page, read_hash);
     }
   }
-  std::vector<Link> links = index->Get(meanwhile).Pick(page, site.feeds);
+  std::vector<Link> links;  // A page that takes none needs no index.
+  if (page.settings.links_per_page > 0) {
+    links = index->Get(meanwhile).Pick(page, site.feeds);
+  }
   note.tag = static_cast<int64_t>(links.size());
   const uint64_t inputs = PageInputs(site_inputs, page, markdown, links);
   if (publisher->Keep(path, inputs, sources, &note)) {

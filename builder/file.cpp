@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include "unique_fd.h"
@@ -115,7 +116,14 @@ void BackgroundFlush::Wrote(int64_t bytes) {
   std::lock_guard<std::mutex> lock(mu_);
   unflushed_ += bytes;
   if (unflushed_ < every_) return;
-  if (!thread_.joinable()) thread_ = std::thread(&BackgroundFlush::Run, this);
+  if (!thread_.joinable()) {
+    try {
+      thread_ = std::thread(&BackgroundFlush::Run, this);
+    } catch (const std::system_error&) {
+      every_ = INT64_MAX;  // No thread to spare: the final flush does it.
+      return;
+    }
+  }
   wake_.notify_one();
 }
 

@@ -35,7 +35,10 @@ bool WriteAtomically(const std::filesystem::path& path,
 // the disk works while the writers go on and a final flush finds little
 // left to wait for. The kernel would otherwise hold a site's pages in
 // memory until that final flush. Errors are left for the final flush to
-// report; no thread is started until a flush is due.
+// report, which must use a descriptor opened before the writes (syncfs
+// reports an error to every descriptor opened before it, but not to one
+// opened after another has seen it). No thread is started until a flush
+// is due.
 class BackgroundFlush {
  public:
   BackgroundFlush(std::string dir, int64_t every);
@@ -53,7 +56,7 @@ class BackgroundFlush {
   void Run();
 
   const std::string dir_;
-  const int64_t every_;
+  int64_t every_;  // Guarded by mu_ after construction.
   std::mutex mu_;
   std::condition_variable wake_;
   int64_t unflushed_ = 0;  // Guarded by mu_, as are the rest.

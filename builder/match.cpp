@@ -211,6 +211,7 @@ LinkIndex::LinkIndex(std::vector<Link> links,
 }
 
 void LinkIndex::Prepare() const {
+  if (links_.empty()) return;  // Nothing to pick from: nothing to index.
   std::call_once(indexed_, [this] { IndexWords(); });
 }
 

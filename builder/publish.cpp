@@ -156,6 +156,16 @@ bool Publisher::Begin(std::string* err) {
     return false;
   }
   staging_empty_ = fs::is_empty(staging_dir_, ec) && !ec;
+  // Opened before anything is written: syncfs reports a write-back error
+  // to every descriptor opened before it, even once another (the
+  // background flush's) has seen it.
+  staging_fd_.Reset(
+      ::open(staging_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (staging_fd_.get() < 0) {
+    *err = "cannot open the staging directory " + staging_dir_ + ": " +
+           Errno();
+    return false;
+  }
   flush_.emplace(staging_dir_, kFlushEvery);
   // The manifest of the live tree; a missing or damaged one only means
   // that every file is made anew. Lines: PATH TAB INPUTS SOURCES SIZE
@@ -267,9 +277,8 @@ bool Publisher::Keep(const std::string& rel_path, uint64_t inputs,
 }
 
 bool Publisher::StageKept(std::string* err) {
-  // Spread over "jobs_" threads: with many pages this is two lstats and a
-  // link each (and a mkdir where the directory is missing), all waiting on
-  // the file system.
+  // Spread over "jobs_" threads: with many pages this is a few lstats, a
+  // link and a mkdir each, all waiting on the file system.
   std::atomic<size_t> next_index{0};
   std::atomic<bool> failed{false};
   std::mutex err_mu;
@@ -293,6 +302,7 @@ bool Publisher::StageKept(std::string* err) {
 }
 
 bool Publisher::StageOne(const std::string& rel_path, std::string* err) {
+  if (!staging_empty_ && !EnsureParentDir(rel_path, err)) return false;  // See Write().
   const std::string live = out_dir_ + "/" + rel_path;
   const std::string next = staging_dir_ + "/" + rel_path;
   struct stat live_st, next_st;
@@ -359,6 +369,11 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
                       FileChange* change, std::string* err, uint64_t inputs,
                       uint64_t sources, const FileNote& note) {
   StagingChanges();
+  // A staging tree this run did not make may hold anything where a parent
+  // directory must go, a symbolic link included, which opening through it
+  // would follow: its parents are checked first. In one this run made
+  // (empty at Begin()), the directory is only made when it is missing.
+  if (!staging_empty_ && !EnsureParentDir(rel_path, err)) return false;
   const std::string live = out_dir_ + "/" + rel_path;
   const std::string next = staging_dir_ + "/" + rel_path;
   struct stat live_st, next_st, written_st{};
@@ -579,8 +594,7 @@ bool Publisher::Commit(int* removed, std::string* err) {
   // One flush of the new tree before it becomes visible (most of it is
   // on disk already: see kFlushEvery).
   flush_.reset();
-  UniqueFd dir(::open(staging_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() < 0 || ::syncfs(dir.get()) != 0) {
+  if (::syncfs(staging_fd_.get()) != 0) {
     *err = "cannot flush " + staging_dir_ + " to disk: " + Errno();
     return false;
   }

@@ -12,6 +12,7 @@
 
 #include "file.h"
 #include "lock.h"
+#include "unique_fd.h"
 
 namespace linkpage {
 
@@ -191,6 +192,7 @@ class Publisher {
   std::atomic<bool> manifest_changed_{false};
   std::atomic<int> differing_{0};    // Files whose bytes differ from live.
   std::optional<BackgroundFlush> flush_;  // From Begin() to Commit().
+  UniqueFd staging_fd_;  // The staging tree, opened by Begin().
   bool live_exists_ = false;    // The live tree was there at Begin().
   bool staging_empty_ = false;  // The staging tree was empty at Begin().
 };

@@ -182,6 +182,25 @@ TEST_CASE("publish: a file where a directory must go, and the reverse") {
   CHECK(ReadFile(out + "/a") == "file again");
 }
 
+TEST_CASE("publish: a symbolic link where a directory goes is replaced") {
+  // Put in the live tree by hand, it reaches the staging tree with a swap;
+  // writing below it must not write through it.
+  TempDir dir;
+  const std::string out = dir / "out";
+  const std::string outside = dir / "outside";
+  fs::create_directories(outside);
+  WriteFile(outside + "/x.css", "theirs");
+  Publish(out, {{"media/x.css", "one"}});
+  fs::remove_all(out + "/media");
+  fs::create_directory_symlink(outside, out + "/media");
+  Publish(out, {{"media/x.css", "two"}});
+  Publish(out, {{"media/x.css", "three"}});
+  Publish(out, {{"media/x.css", "four"}});
+  CHECK(ReadFile(outside + "/x.css") == "theirs");
+  CHECK(ReadFile(out + "/media/x.css") == "four");
+  CHECK_FALSE(fs::is_symlink(out + "/media"));
+}
+
 ino_t Inode(const std::string& path) {
   struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
