@@ -47,6 +47,20 @@ def log(msg):
 
 # --- measuring --------------------------------------------------------------
 
+def source_version():
+    """The commit the linkpage sources are at, "-dirty" when they (not the
+    bench's own files) have uncommitted changes."""
+    def git(*args):
+        try:
+            return subprocess.run(["git", "-C", REPO] + list(args),
+                                  capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return ""
+    commit = git("describe", "--always") or "?"
+    dirty = git("status", "--porcelain", "--", "builder", "CMakeLists.txt")
+    return commit + ("-dirty" if dirty else "")
+
+
 def run_once(cmd, cwd=None, quiet=True):
     """Runs cmd; returns wall, user, sys seconds and peak RSS (KiB) of the
     child (os.wait4 rusage: only this child and what it waited for)."""
@@ -436,6 +450,7 @@ def main():
     TRASH = os.path.join(work, "trash")
     purged_at = time.time() if purge_trash() else None
     res = {"pages": n, "runs": runs, "mapped_formats": a.mapped,
+           "source": source_version(),
            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
            "command": a.command, "scenarios": {},
            "loadavg_start": os.getloadavg()}

@@ -20,7 +20,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from bench import TARGETS  # noqa: E402
+from bench import TARGETS, source_version  # noqa: E402
 
 ROWS = [
     ("linkpage_cold", "(a) linkpage cold (no out/, no staging)"),
@@ -216,14 +216,6 @@ def count_formats(r):
     return c
 
 
-def source_version():
-    """The commit, "-dirty" when the sources the binary is built from
-    (not the bench's own files, such as this report) have changes."""
-    commit = sh("git -C %s describe --always" % REPO) or "?"
-    changed = sh("git -C %s status --porcelain -- builder CMakeLists.txt" % REPO)
-    return commit + ("-dirty" if changed else "")
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
@@ -251,8 +243,11 @@ def main():
           "- memory: %s; kernel: %s; OS: %s" % (m["memory"], m["kernel"], m["os"]),
           "- disk (the bench's work dir): %s" % m["disk"], "",
           "## Versions", "",
-          "- %s (Release build, bench/work/build; git %s)"
-          % (sh([a.linkpage, "--version"]), source_version()),
+          "- %s (Release build, bench/work/build), built from git %s"
+          % (sh([a.linkpage, "--version"]),
+             ", ".join("%s (%s pages)" % (results[n].get("source", "?"),
+                                          "{:,}".format(n))
+                       for n in sorted(results))),
           "- %s" % (sh(["hugo", "version"]) or "hugo: not installed"),
           "- %s" % sh("g++ --version | head -1"),
           "- %s" % sh("python3 --version"), "",
