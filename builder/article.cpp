@@ -39,11 +39,12 @@ bool MarkdownToHtml(std::string_view markdown, std::string* html,
   return true;
 }
 
-bool ReadArticle(const std::string& path, const std::string& slug,
+bool ReadArticle(const std::string& path, std::string_view slug,
                  std::string* markdown, std::string* err) {
   auto fail = [&](const std::string& why) {
-    *err = "page \"" + slug + "\": cannot read its article " + path + ": " +
-           why + "; create the file or fix \"article\" in site.json";
+    *err = "page \"" + std::string(slug) + "\": cannot read its article " +
+           path + ": " + why +
+           "; create the file or fix \"article\" in site.json";
     return false;
   };
   std::string why;
@@ -59,12 +60,12 @@ bool ReadArticle(const std::string& path, const std::string& slug,
   return fail(why);
 }
 
-bool LoadArticle(const std::string& path, const std::string& slug,
+bool LoadArticle(const std::string& path, std::string_view slug,
                  std::string* html, std::string* err) {
   std::string markdown;
   if (!ReadArticle(path, slug, &markdown, err)) return false;
   if (!MarkdownToHtml(markdown, html, err)) {
-    *err = "page \"" + slug + "\": " + path + ": " + *err;
+    *err = "page \"" + std::string(slug) + "\": " + path + ": " + *err;
     return false;
   }
   return true;

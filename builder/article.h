@@ -20,12 +20,12 @@ inline constexpr int64_t kMaxArticleBytes = 16 * 1024 * 1024;
 
 // Reads the Markdown of page "slug" from "path". On failure "*err" names
 // the page and the file.
-bool ReadArticle(const std::string& path, const std::string& slug,
+bool ReadArticle(const std::string& path, std::string_view slug,
                  std::string* markdown, std::string* err);
 
 // Reads and renders the article of page "slug" from "path". On failure
 // "*err" names the page and the file.
-bool LoadArticle(const std::string& path, const std::string& slug,
+bool LoadArticle(const std::string& path, std::string_view slug,
                  std::string* html, std::string* err);
 
 }  // namespace linkpage

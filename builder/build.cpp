@@ -88,9 +88,9 @@ uint64_t PageSources(uint64_t site_inputs, uint64_t links_hash,
   }
   h.Add(page.slug).Add(page.topic);
   h.Add(static_cast<int64_t>(page.keywords.size()));
-  for (const std::string& k : page.keywords) h.Add(k);
+  for (std::string_view k : page.keywords) h.Add(k);
   h.Add(static_cast<int64_t>(page.feeds.size()));
-  for (const std::string& f : page.feeds) h.Add(f);
+  for (std::string_view f : page.feeds) h.Add(f);
   const PageSettings& ps = page.settings;
   h.Add(ps.links_per_page).Add(ps.heading_prefix).Add(ps.disclosure);
   h.Add(ps.closing_line);
@@ -207,6 +207,13 @@ int DuplicateLinks(const std::string& cache_dir, uint64_t links_hash,
   return duplicates;
 }
 
+// What rendering one topic page did. The report is made from these once
+// the links are let go: it holds a copy of each page's slug.
+struct PageOutcome {
+  int32_t links = 0;
+  FileChange change = FileChange::kUnchanged;
+};
+
 const char* ChangeName(FileChange change) {
   return change == FileChange::kAdded     ? "added"
          : change == FileChange::kChanged ? "changed"
@@ -220,8 +227,9 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
                 uint64_t links_hash, int64_t start_ns, const Page& page,
                 const Renderer& renderer, LazyIndex* index,
                 const std::function<bool()>& meanwhile, Publisher* publisher,
-                PageReport* out, std::string* err) {
-  const std::string article = (fs::path(site.dir) / page.article).string();
+                PageOutcome* out, std::string* err) {
+  const std::string article =
+      (fs::path(site.dir) / std::string_view(page.article)).string();
   const std::string path = page.slug + "/index.html";
   // An article with the stamp it had when the published page was made
   // is not read unless the page must be made anew.
@@ -243,7 +251,7 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
   if (recorded) {
     note.tag = recorded->tag;
     if (publisher->Keep(path, 0, sources, &note)) {
-      *out = {page.slug, static_cast<int>(recorded->tag), "unchanged"};
+      *out = {static_cast<int32_t>(recorded->tag), FileChange::kUnchanged};
       return true;
     }
   }
@@ -263,7 +271,7 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
   note.tag = static_cast<int64_t>(links.size());
   const uint64_t inputs = PageInputs(site_inputs, page, markdown, links);
   if (publisher->Keep(path, inputs, sources, &note)) {
-    *out = {page.slug, static_cast<int>(links.size()), "unchanged"};
+    *out = {static_cast<int32_t>(links.size()), FileChange::kUnchanged};
     return true;
   }
   std::string html;
@@ -283,7 +291,7 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
   if (!publisher->Write(path, bytes, &change, err, inputs, sources, note)) {
     return false;
   }
-  *out = {page.slug, static_cast<int>(links.size()), ChangeName(change)};
+  *out = {static_cast<int32_t>(links.size()), change};
   return true;
 }
 
@@ -291,12 +299,11 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
 // templates. On failure "*err" is the error of the first failing page in
 // site order among those rendered.
 bool RenderPages(const Site& site, int year, int jobs, uint64_t links_hash,
-                 int64_t start_ns,
-                 const Renderer& templates, LazyIndex* index,
-                 Publisher* publisher, std::ostream* progress, Report* report,
-                 std::string* err) {
+                 int64_t start_ns, const Renderer& templates, LazyIndex* index,
+                 Publisher* publisher, std::ostream* progress,
+                 std::vector<PageOutcome>* outcomes, std::string* err) {
   const size_t n = site.pages.size();
-  report->pages.assign(n, PageReport());
+  outcomes->assign(n, PageOutcome());
   std::atomic<size_t> next{0};
   std::atomic<size_t> done{0};
   std::atomic<size_t> next_dir{0};
@@ -322,8 +329,8 @@ bool RenderPages(const Site& site, int year, int jobs, uint64_t links_hash,
     const uint64_t site_inputs = SiteInputs(site, year, renderer);
     for (size_t i; !failed && (i = next++) < n;) {
       if (!RenderPage(site, year, site_inputs, links_hash, start_ns,
-                      site.pages[i], renderer, index, prepare_dir,
-                      publisher, &report->pages[i], &e)) {
+                      site.pages[i], renderer, index, prepare_dir, publisher,
+                      &(*outcomes)[i], &e)) {
         std::lock_guard<std::mutex> lock(mu);
         if (i < failed_at) {
           failed_at = i;
@@ -344,10 +351,7 @@ bool RenderPages(const Site& site, int year, int jobs, uint64_t links_hash,
   for (int t = 1; t < count; ++t) threads.emplace_back(work);
   work();
   for (std::thread& t : threads) t.join();
-  if (failed) return false;
-  report->links_total = 0;
-  for (const PageReport& p : report->pages) report->links_total += p.links;
-  return true;
+  return !failed;
 }
 
 // Renders everything the site consists of.
@@ -358,16 +362,27 @@ bool RenderSite(const Site& site, const Options& options,
                 std::string* err) {
   const int year = CopyrightYear(site, options.env, Now(options));
   const int jobs = Jobs(options);
-  if (!RenderPages(site, year, jobs, links_hash,
-                   Now(options) * 1000000000LL, renderer, index, publisher,
-                   progress, report, err)) {
-    return false;
+  std::vector<PageOutcome> outcomes;
+  const bool rendered =
+      RenderPages(site, year, jobs, links_hash, Now(options) * 1000000000LL,
+                  renderer, index, publisher, progress, &outcomes, err);
+  if (rendered) {
+    report->duplicate_links = DuplicateLinks(
+        (fs::path(site.dir) / ".linkpage-cache").string(), links_hash, index);
   }
-  // The links are not needed any more: their memory goes before the home
-  // page's, which grows with the site, is taken.
-  report->duplicate_links = DuplicateLinks(
-      (fs::path(site.dir) / ".linkpage-cache").string(), links_hash, index);
+  // The links are not needed any more: their memory goes before the
+  // report's and the home page's, which grow with the site, is taken.
   index->Release();
+  report->pages.resize(outcomes.size());
+  report->links_total = 0;
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    PageReport& p = report->pages[i];
+    p.slug = site.pages[i].slug;
+    p.links = outcomes[i].links;
+    p.change = ChangeName(outcomes[i].change);
+    report->links_total += p.links;
+  }
+  if (!rendered) return false;
   // One page at a time, each let go once it is staged.
   FileChange change;
   for (const PageKind kind : {PageKind::kIndex, PageKind::kPrivacy}) {
@@ -398,8 +413,8 @@ bool RenderSite(const Site& site, const Options& options,
 // Slugs that had a page in the live site and have none now.
 std::vector<std::string> RemovedPages(const Site& site,
                                       const std::string& out_dir) {
-  std::set<std::string> slugs;
-  for (const Page& page : site.pages) slugs.insert(page.slug);
+  std::set<std::string, std::less<>> slugs;
+  for (const Page& page : site.pages) slugs.emplace(page.slug);
   std::vector<std::string> removed;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(out_dir, ec)) {
@@ -534,8 +549,9 @@ int Check(const Options& options, std::ostream& log) {
   int problems = 0;
   for (const Page& page : site.pages) {
     std::string html;
-    if (!LoadArticle((fs::path(site.dir) / page.article).string(), page.slug,
-                     &html, &err)) {
+    if (!LoadArticle(
+            (fs::path(site.dir) / std::string_view(page.article)).string(),
+            page.slug, &html, &err)) {
       log << "linkpage: error: " << err << "\n";
       ++problems;
     }

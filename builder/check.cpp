@@ -352,7 +352,7 @@ std::string CheckTopic(const Scan& scan, const Page& page,
                        const std::vector<Link>* links) {
   const PageSettings& ps = page.settings;
   std::string heading = Collapse(ps.heading_prefix.empty()
-                                     ? page.topic
+                                     ? std::string(page.topic)
                                      : ps.heading_prefix + " " + page.topic);
   if (!scan.h1 || !TextEquals(scan.h1, heading)) {
     return Rule("heading", "the first <h1> must read \"" + heading + "\"" +

@@ -281,10 +281,10 @@ unsigned ReadSettings(Fields* f, PageSettings* s) {
   return present;
 }
 
-// Reads pages[index] of site.json "file" into "*page"; "*own" receives the
-// settings it sets itself.
+// Reads pages[index] of site.json "file" into "*page", its text into
+// "*text"; "*own" receives the settings it sets itself.
 bool ReadPage(const Json& p, size_t index, const std::string& file,
-              Page* page, unsigned* own, std::string* err) {
+              StringArena* text, Page* page, unsigned* own, std::string* err) {
   std::string where = "pages[" + std::to_string(index) + "]";
   if (!p.is_object()) {
     *err = file + ": \"" + where + "\" must be an object";
@@ -294,49 +294,63 @@ bool ReadPage(const Json& p, size_t index, const std::string& file,
     where = "pages[" + p["slug"].get<std::string>() + "]";
   }
   Fields f(p, file, where);
-  f.String("slug", &page->slug, true);
-  f.String("topic", &page->topic, true);
-  page->article = "articles/" + page->slug + ".md";
-  f.String("article", &page->article);
-  f.StringList("keywords", &page->keywords);
-  if (f.StringList("feeds", &page->feeds) && page->feeds.empty() && f.ok()) {
+  std::string slug, topic, article;
+  std::vector<std::string> keywords, feeds;
+  f.String("slug", &slug, true);
+  f.String("topic", &topic, true);
+  article = "articles/" + slug + ".md";
+  f.String("article", &article);
+  f.StringList("keywords", &keywords);
+  if (f.StringList("feeds", &feeds) && feeds.empty() && f.ok()) {
     f.Fail("feeds", "is empty; name at least one feed, or leave the key "
                     "out to use every feed");
   }
+  std::optional<std::pair<std::string, std::string>> image;
   if (const Json* img = f.Object("image")) {
     Fields im(*img, file, where + ".image");
-    Image image;
-    im.String("src", &image.src, true);
-    im.String("alt", &image.alt, true);
+    image.emplace();
+    im.String("src", &image->first, true);
+    im.String("alt", &image->second, true);
     if (!im.CheckUnknown()) {
       *err = im.error();
       return false;
     }
-    page->image = image;
   }
   *own = ReadSettings(&f, &page->settings);
   if (!f.CheckUnknown()) {
     *err = f.error();
     return false;
   }
-  if (page->slug.empty() ||
-      page->slug.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
+  if (slug.empty() ||
+      slug.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
           std::string::npos) {
-    *err = file + ": page slug \"" + page->slug +
+    *err = file + ": page slug \"" + slug +
            "\" is not valid: use only a-z, 0-9 and '-'";
     return false;
   }
-  if (page->topic.find_first_not_of(" \t\r\n") == std::string::npos) {
-    *err = file + ": page \"" + page->slug + "\" has an empty topic";
+  if (topic.find_first_not_of(" \t\r\n") == std::string::npos) {
+    *err = file + ": page \"" + slug + "\" has an empty topic";
     return false;
   }
-  if (page->slug == "privacy-policy" || page->slug == "assets") {
-    *err = file + ": page slug \"" + page->slug + "\" is reserved (out/" +
-           page->slug + "/ holds the " +
-           (page->slug == "assets" ? "assets" : "privacy policy") +
+  if (slug == "privacy-policy" || slug == "assets") {
+    *err = file + ": page slug \"" + slug + "\" is reserved (out/" + slug +
+           "/ holds the " + (slug == "assets" ? "assets" : "privacy policy") +
            "); choose another slug";
     return false;
   }
+  page->slug = text->Add(slug);
+  page->topic = text->Add(topic);
+  page->article = text->Add(article);
+  auto list = [&](const std::vector<std::string>& items) {
+    std::vector<TextRef> refs;
+    refs.reserve(items.size());
+    for (const std::string& item : items) refs.push_back(text->Add(item));
+    return text->Add(std::span<const TextRef>(refs));
+  };
+  page->keywords = list(keywords);
+  page->feeds = list(feeds);
+  if (image)
+    page->image = Image{text->Add(image->first), text->Add(image->second)};
   return true;
 }
 
@@ -420,7 +434,8 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
       Page page;
       unsigned bits = 0;
       if (page_error.empty() &&
-          ReadPage(parsed, index, file, &page, &bits, &page_error)) {
+          ReadPage(parsed, index, file, site->page_text.get(), &page, &bits,
+                   &page_error)) {
         site->pages.push_back(std::move(page));
         own.push_back(bits);
       }
@@ -530,7 +545,7 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
   slugs.reserve(site->pages.size());
   for (const Page& page : site->pages) {
     if (!slugs.insert(page.slug).second) {
-      *err = file + ": duplicate page slug \"" + page.slug +
+      *err = file + ": duplicate page slug \"" + std::string(page.slug) +
              "\"; every page needs its own slug";
       return false;
     }
@@ -778,10 +793,10 @@ bool LoadSite(const std::string& dir, const EnvLookup& env, Site* site,
               return a.name < b.name;
             });
   for (const Page& page : site->pages) {
-    for (const std::string& name : page.feeds) {
-      if (!names.count(name)) {
+    for (std::string_view name : page.feeds) {
+      if (!names.count(std::string(name))) {
         *err = (fs::path(dir) / "site.json").string() + ": page \"" +
-               page.slug + "\" names feed \"" + name +
+               std::string(page.slug) + "\" names feed \"" + std::string(name) +
                "\", but no link-feeds/*.json defines it";
         return false;
       }

@@ -8,11 +8,14 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include "arena.h"
 
 namespace linkpage {
 
@@ -104,17 +107,47 @@ struct PageSettings {
   SharedText closing_line = DefaultClosingLine();
 };
 
-struct Image {
-  std::string src;
-  std::string alt;
+// A view of text that something else keeps: for a Page, its Site's
+// arena (Site::page_text) or a string literal. It is not made from a
+// std::string, whose text can go first, but from a std::string_view.
+class TextRef : public std::string_view {
+ public:
+  constexpr TextRef() = default;
+  constexpr TextRef(std::string_view text)  // NOLINT: implicit.
+      : std::string_view(text) {}
+  constexpr TextRef(const char* text)  // NOLINT: implicit, for literals.
+      : std::string_view(text) {}
+  TextRef(std::string&&) = delete;
+  TextRef(const std::string&) = delete;
+
+  // Concatenations with anything that reads as a std::string_view.
+  template <typename T>
+  requires std::is_convertible_v<const T&, std::string_view>
+  friend std::string operator+(const TextRef& a, const T& b) {
+    return std::string(a).append(std::string_view(b));
+  }
+  template <typename T>
+  requires(std::is_convertible_v<const T&, std::string_view> &&
+           !std::is_base_of_v<std::string_view, T>) friend std::string
+  operator+(const T& a, const TextRef& b) {
+    return std::string(std::string_view(a)).append(b);
+  }
 };
 
+struct Image {
+  TextRef src;
+  TextRef alt;
+};
+
+// A site.json page. Its text is kept by the Site (Site::page_text), not by
+// the Page: 100,000 pages take some 300 bytes each, rather than three
+// times that in std::strings.
 struct Page {
-  std::string slug;
-  std::string topic;
-  std::string article;  // Path relative to the site directory.
-  std::vector<std::string> keywords;
-  std::vector<std::string> feeds;  // Empty: every feed of the site.
+  TextRef slug;
+  TextRef topic;
+  TextRef article;  // Path relative to the site directory.
+  std::span<const TextRef> keywords;
+  std::span<const TextRef> feeds;  // Empty: every feed of the site.
   std::optional<Image> image;
   PageSettings settings;
 };
@@ -152,6 +185,8 @@ struct Site {
   SiteInfo info;
   PageSettings defaults;
   std::vector<Page> pages;
+  // The text of "pages" (shared by the copies of this Site).
+  std::shared_ptr<StringArena> page_text = std::make_shared<StringArena>();
   std::vector<FeedConfig> feeds;  // Sorted by name.
 };
 

@@ -172,11 +172,14 @@ bool Publisher::Begin(std::string* err) {
   // MTIME TAG STAMP HASH STALE (hex, decimal, decimal, decimal, hex, hex,
   // 0 or 1); and, with no path, TAB "staging" TOKEN and TAB "extra" TAB
   // PATH (see the class comment).
-  std::string why;
-  have_manifest_ = ReadWholeFile(manifest_path_, int64_t{1} << 32,
-                                 &old_text_, &why) == ReadResult::kOk;
-  const char* p = old_text_.c_str();
-  const char* end = p + old_text_.size();
+  // Its paths are kept in paths_, not in the text read (a line is some
+  // 130 bytes, its path some 40), and old_ is sized from the lines.
+  std::string why, text;
+  have_manifest_ = ReadWholeFile(manifest_path_, int64_t{1} << 32, &text,
+                                 &why) == ReadResult::kOk;
+  old_.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')));
+  const char* p = text.c_str();
+  const char* end = p + text.size();
   while (p < end) {
     const char* eol = static_cast<const char*>(std::memchr(p, '\n', end - p));
     if (!eol) break;
@@ -186,11 +189,11 @@ bool Publisher::Begin(std::string* err) {
     char* q = nullptr;
     const std::string_view line(p, eol - p);
     if (line.rfind("\tstaging ", 0) == 0) {
-      token_ = line.substr(9);
+      token_ = std::string(line.substr(9));
     } else if (line.rfind("\textra\t", 0) == 0) {
-      extra_.push_back(line.substr(7));
+      extra_.push_back(paths_.Add(line.substr(7)));
     } else if (tab && tab > p) {
-      f.path = std::string_view(p, tab - p);
+      f.path = std::string_view(p, tab - p);  // Into "text" until kept.
       e.inputs = std::strtoull(tab + 1, &q, 16);
       e.sources = std::strtoull(q, &q, 16);
       e.size = std::strtoll(q, &q, 10);
@@ -199,7 +202,10 @@ bool Publisher::Begin(std::string* err) {
       e.note.input_stamp = std::strtoull(q, &q, 16);
       e.note.input_hash = std::strtoull(q, &q, 16);
       f.stale = std::strtol(q, &q, 10) != 0;
-      if (q == eol) old_.push_back(f);
+      if (q == eol) {
+        f.path = paths_.Add(f.path);
+        old_.push_back(f);
+      }
     }
     p = eol + 1;
   }
@@ -428,7 +434,7 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
   } else {
     manifest_changed_ = true;
     std::lock_guard<std::mutex> lock(mu_);
-    added_.emplace_back(rel_path, entry);
+    added_.emplace_back(paths_.Add(rel_path), entry);
   }
   *change = live_same     ? FileChange::kUnchanged
             : live_exists ? FileChange::kChanged
@@ -477,16 +483,15 @@ void Publisher::SortAdded() {
   std::stable_sort(added_.begin(), added_.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   // Of a path written twice, the last write.
-  std::vector<std::pair<std::string, Entry>> unique;
-  unique.reserve(added_.size());
-  for (auto& a : added_) {
-    if (!unique.empty() && unique.back().first == a.first) {
-      unique.back() = std::move(a);
+  size_t kept = 0;
+  for (size_t i = 0; i < added_.size(); ++i) {
+    if (kept > 0 && added_[kept - 1].first == added_[i].first) {
+      added_[kept - 1] = added_[i];
     } else {
-      unique.push_back(std::move(a));
+      added_[kept++] = added_[i];
     }
   }
-  added_ = std::move(unique);
+  added_.resize(kept);
 }
 
 bool Publisher::InNewSite(std::string_view rel_path) {

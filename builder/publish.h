@@ -4,12 +4,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "arena.h"
 #include "file.h"
 #include "lock.h"
 #include "unique_fd.h"
@@ -146,7 +148,7 @@ class Publisher {
   // published has it, and what this run did with it.
   enum class Fate : uint8_t { kNone, kKept, kWritten };
   struct OldFile {
-    std::string_view path;  // Into old_text_.
+    std::string_view path;  // Into paths_.
     Entry entry;            // Updated in place when kept or written.
     Fate fate = Fate::kNone;
     // The staging tree's copy is not the live file's bytes and mtime (it
@@ -175,18 +177,22 @@ class Publisher {
   std::string lock_path_;
   SiteLock lock_;
   // Every file of the live site (read by Begin(); empty if there was no
-  // manifest), sorted by path, and the new site's files that it lacks.
-  std::string old_text_;
+  // manifest), sorted by path.
   std::vector<OldFile> old_;
   bool have_manifest_ = false;
-  std::vector<std::pair<std::string, Entry>> added_;  // Guarded by mu_.
+  // The new site's files that old_ lacks; guarded by mu_. A deque grows
+  // without copying: on a first build it holds every file of the site.
+  std::deque<std::pair<std::string_view, Entry>> added_;
+  // The paths of old_, extra_ and added_ (guarded by mu_ once Begin()
+  // has returned).
+  StringArena paths_;
   // The manifest's account of the staging tree holds: the files it marks
   // stale are the only ones to put right, and "extra_" the only files it
   // has that the live tree lacks. Otherwise every kept file is checked
   // and the staging tree is listed to find what it has too many.
   bool tracked_ = false;
   std::string token_;  // Of the manifest's account of the staging tree.
-  std::vector<std::string_view> extra_;  // Into old_text_.
+  std::vector<std::string_view> extra_;  // Into paths_.
   std::once_flag staging_changes_;
   std::mutex mu_;
   std::atomic<bool> manifest_changed_{false};

@@ -6,11 +6,39 @@
 
 namespace linkpage {
 
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// "value" as indented JSON text, its lines after the first indented by
+// "indent" more spaces. Feed text is untrusted: invalid UTF-8 is replaced
+// rather than thrown on.
+void AppendJson(const Json& value, int indent, std::string* out) {
+  const std::string text =
+      value.dump(2, ' ', false, Json::error_handler_t::replace);
+  for (char c : text) {  // JSON strings hold no raw newline.
+    out->push_back(c);
+    if (c == '\n') out->append(static_cast<size_t>(indent), ' ');
+  }
+}
+
+}  // namespace
+
 std::string ReportToJson(const Report& r) {
-  using Json = nlohmann::ordered_json;
-  Json j;
-  j["published"] = r.published;
-  if (!r.error.empty()) j["error"] = r.error;
+  // The report is written out as it is made, one page at a time: a JSON
+  // value of every page would cost a few hundred bytes a page.
+  std::string out = "{";
+  auto key = [&](const char* name) {
+    out += out.size() > 1 ? ",\n  \"" : "\n  \"";
+    out += name;
+    out += "\": ";
+  };
+  key("published");
+  AppendJson(r.published, 2, &out);
+  if (!r.error.empty()) {
+    key("error");
+    AppendJson(r.error, 2, &out);
+  }
   Json feeds = Json::array();
   int degraded = 0;
   for (const FeedReport& f : r.feeds) {
@@ -33,32 +61,42 @@ std::string ReportToJson(const Report& r) {
     o["attempts"] = f.attempts;
     feeds.push_back(o);
   }
-  j["feeds"] = feeds;
-  Json pages = Json::array();
+  key("feeds");
+  AppendJson(feeds, 2, &out);
+  key("pages");
   int added = 0, changed = 0, unchanged = 0;
-  for (const PageReport& p : r.pages) {
-    pages.push_back({{"slug", p.slug}, {"links", p.links},
-                     {"change", p.change}});
+  out += r.pages.empty() ? "[]" : "[";
+  for (size_t i = 0; i < r.pages.size(); ++i) {
+    const PageReport& p = r.pages[i];
+    out += i == 0 ? "\n    " : ",\n    ";
+    AppendJson(Json{{"slug", p.slug},
+                    {"links", p.links},
+                    {"change", std::string(p.change)}},
+               4, &out);
     added += p.change == "added";
     changed += p.change == "changed";
     unchanged += p.change == "unchanged";
   }
-  j["pages"] = pages;
-  j["removed_pages"] = r.removed_pages;
-  j["totals"] = {{"feeds", r.feeds.size()},
-                 {"degraded_feeds", degraded},
-                 {"pages", r.pages.size()},
-                 {"pages_added", added},
-                 {"pages_changed", changed},
-                 {"pages_unchanged", unchanged},
-                 {"pages_removed", r.removed_pages.size()},
-                 {"links_placed", r.links_total},
-                 {"duplicate_links", r.duplicate_links}};
+  if (!r.pages.empty()) out += "\n  ]";
+  key("removed_pages");
+  AppendJson(r.removed_pages, 2, &out);
+  key("totals");
+  AppendJson({{"feeds", r.feeds.size()},
+              {"degraded_feeds", degraded},
+              {"pages", r.pages.size()},
+              {"pages_added", added},
+              {"pages_changed", changed},
+              {"pages_unchanged", unchanged},
+              {"pages_removed", r.removed_pages.size()},
+              {"links_placed", r.links_total},
+              {"duplicate_links", r.duplicate_links}},
+             2, &out);
   Json timings = Json::object();
   for (const auto& [stage, seconds] : r.timings) timings[stage] = seconds;
-  j["timings_seconds"] = timings;
-  // Feed text is untrusted: replace invalid UTF-8 rather than throw.
-  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  key("timings_seconds");
+  AppendJson(timings, 2, &out);
+  out += "\n}\n";
+  return out;
 }
 
 bool WriteReport(const Report& report, const std::string& path,

@@ -3,6 +3,7 @@
 #define LINKPAGE_REPORT_H_
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -33,7 +34,7 @@ struct FeedReport {
 struct PageReport {
   std::string slug;
   int links = 0;
-  std::string change;  // "added", "changed" or "unchanged".
+  std::string_view change;  // "added", "changed" or "unchanged".
 };
 
 struct Report {

@@ -588,7 +588,7 @@ TEST_CASE("build: an article is read again when its stamp changes") {
   auto build = [&](Report* report) {
     REQUIRE(Build(options, log, report) == kExitPublished);
     for (const PageReport& p : report->pages) {
-      if (p.slug == page.slug) return p.change;
+      if (p.slug == page.slug) return std::string(p.change);
     }
     FAIL("no report for the page");
     return std::string();

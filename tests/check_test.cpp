@@ -170,7 +170,7 @@ std::string CheckTopic(const pugi::xml_document& doc, const Site& site,
   };
 
   std::string heading = Collapse(ps.heading_prefix.empty()
-                                     ? page.topic
+                                     ? std::string(page.topic)
                                      : ps.heading_prefix + " " + page.topic);
   pugi::xml_node h1 = doc.select_node("//h1").node();
   if (!h1 || Text(h1) != heading) {
@@ -456,7 +456,7 @@ TEST_CASE("check: a template that drops the footer fails the build and "
                           "rel=\"nofollow\""));
   std::ostringstream log4;
   CHECK(Check(o, log4) == kExitFailed);
-  CHECK_THAT(log4.str(), Catch::Contains(site.pages[1].slug) &&
+  CHECK_THAT(log4.str(), Catch::Contains(std::string(site.pages[1].slug)) &&
                              Catch::Contains("sponsored-rel"));
 }
 
@@ -648,8 +648,9 @@ TEST_CASE("check: the index page without a DOM agrees with the reference") {
   site.pages.clear();
   for (int i = 0; i < 60; ++i) {
     Page p = first;
-    p.slug = "page-" + std::to_string(i);
-    p.topic = i % 5 == 0 ? "a <b> & \"c\" 'd'" : "topic " + std::to_string(i);
+    p.slug = test::Keep("page-" + std::to_string(i));
+    p.topic = i % 5 == 0 ? "a <b> & \"c\" 'd'"
+                         : test::Keep("topic " + std::to_string(i));
     site.pages.push_back(p);
   }
   const std::string index = f.renderer.RenderIndex(site, 2023);

@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 
+#include "test_util.h"
 #include "url.h"
 
 namespace linkpage {
@@ -27,11 +28,11 @@ Page MakePage(const std::string& slug, const std::string& topic, int n,
               std::vector<std::string> keywords = {},
               std::vector<std::string> feeds = {}) {
   Page p;
-  p.slug = slug;
-  p.topic = topic;
+  p.slug = test::Keep(slug);
+  p.topic = test::Keep(topic);
   p.settings.links_per_page = n;
-  p.keywords = std::move(keywords);
-  p.feeds = std::move(feeds);
+  p.keywords = test::Keep(keywords);
+  p.feeds = test::Keep(feeds);
   return p;
 }
 
@@ -39,6 +40,19 @@ std::vector<std::string> Titles(const std::vector<Link>& links) {
   std::vector<std::string> t;
   for (const Link& l : links) t.push_back(l.title);
   return t;
+}
+
+// Every field of each link, the categories last: equal when the links are
+// equal byte for byte.
+std::vector<std::vector<std::string>> Fields(const std::vector<Link>& links) {
+  std::vector<std::vector<std::string>> fields;
+  for (const Link& l : links) {
+    std::vector<std::string>& f = fields.emplace_back(std::vector<std::string>{
+        l.feed, l.title, l.url, l.description, l.display_host, l.image, l.price,
+        l.currency, l.advertiser, std::to_string(l.categories.size())});
+    f.insert(f.end(), l.categories.begin(), l.categories.end());
+  }
+  return fields;
 }
 
 TEST_CASE("match: Terms lower-cases, splits and drops stop words") {
@@ -191,7 +205,7 @@ std::vector<size_t> BruteForcePick(const std::vector<Link>& links,
                                    const Page& page, size_t* filler) {
   std::vector<std::string> query = Terms(page.topic);
   std::vector<std::vector<std::string>> phrases;
-  for (const std::string& k : page.keywords) {
+  for (std::string_view k : page.keywords) {
     std::vector<std::string> t = Terms(k);
     if (t.size() > 1) phrases.push_back(t);
     query.insert(query.end(), t.begin(), t.end());
@@ -208,7 +222,9 @@ std::vector<size_t> BruteForcePick(const std::vector<Link>& links,
     for (size_t i = 0; i + 1 < t.size(); ++i) pairs->insert({t[i], t[i + 1]});
   };
   auto allowed = [&](const Link& l) {
-    return page.feeds.empty() || has(page.feeds, l.feed);
+    return page.feeds.empty() ||
+           std::find(page.feeds.begin(), page.feeds.end(),
+                     std::string_view(l.feed)) != page.feeds.end();
   };
   std::vector<int> score(links.size(), 0);
   for (size_t i = 0; i < links.size(); ++i) {
@@ -290,10 +306,14 @@ TEST_CASE("match: Pick agrees with a plain scoring of every link") {
   for (int i = 0; i < 300; ++i) {
     Page p = MakePage("p" + std::to_string(i), words(1 + rng() % 4),
                       1 + static_cast<int>(rng() % 10));
+    std::vector<std::string> keywords;
     for (int k = static_cast<int>(rng() % 4); k > 0; --k) {
-      p.keywords.push_back(words(1 + rng() % 3));
+      keywords.push_back(words(1 + rng() % 3));
     }
-    if (rng() % 4 == 0) p.feeds = {"f" + std::to_string(rng() % 4)};
+    p.keywords = test::Keep(keywords);
+    if (rng() % 4 == 0)
+      p.feeds =
+          test::Keep(std::vector<std::string>{"f" + std::to_string(rng() % 4)});
     pages.push_back(p);
   }
   LinkIndex index(links, pages);
@@ -349,6 +369,13 @@ TEST_CASE("match: Pick equals a brute-force pick on random links") {
       for (size_t c = pick(3); c > 0; --c) {
         l.categories.push_back(words(1 + pick(3)));
       }
+      // The other fields, to come out of the index as they went in: some
+      // empty, some not ASCII, some longer than 127 bytes.
+      l.display_host = pick(4) ? "a.example" : "";
+      if (pick(3) == 0) l.image = "https://a.example/i/" + words(pick(40));
+      if (pick(2) == 0) l.price = std::to_string(pick(1000)) + ",99";
+      if (pick(2) == 0) l.currency = pick(2) ? "EUR" : "€";
+      if (pick(5) == 0) l.advertiser = "Bücher-Ecke " + words(pick(30));
       links.push_back(l);
     }
     // Each link count once with each feed's links together (feed order,
@@ -364,22 +391,27 @@ TEST_CASE("match: Pick equals a brute-force pick on random links") {
     for (int i = 0; i < 24; ++i) {
       Page p = MakePage("p" + std::to_string(round) + "-" + std::to_string(i),
                         words(1 + pick(4)), wants[pick(wants.size())]);
+      std::vector<std::string> keywords;
       for (size_t k = pick(5); k > 0; --k) {
-        p.keywords.push_back(words(1 + pick(3)));
+        keywords.push_back(words(1 + pick(3)));
       }
       if (i == 23) {
         // A phrase counted 80 times: scores past 255.
-        p.keywords.insert(p.keywords.end(), 80, "back pain");
+        keywords.insert(keywords.end(), 80, "back pain");
       }
+      p.keywords = test::Keep(keywords);
       switch (pick(6)) {
         case 0:
-          p.feeds = {"f" + std::to_string(pick(feed_count))};
+          p.feeds = test::Keep(
+              std::vector<std::string>{"f" + std::to_string(pick(feed_count))});
           break;
         case 1:
-          p.feeds = {"f0", "f" + std::to_string(pick(feed_count)), "f0"};
+          p.feeds =
+              test::Keep({"f0", "f" + std::to_string(pick(feed_count)), "f0"});
           break;
         case 2:
-          p.feeds = {"f" + std::to_string(pick(feed_count)), "none"};
+          p.feeds =
+              test::Keep({"f" + std::to_string(pick(feed_count)), "none"});
           break;
         default:
           break;  // Every feed.
@@ -395,20 +427,87 @@ TEST_CASE("match: Pick equals a brute-force pick on random links") {
     }
     REQUIRE(index.size() == kept.size());
     for (const Page& page : pages) {
-      std::vector<std::string> want;
+      std::vector<Link> want;
       for (size_t i : BruteForcePick(kept, page, &filler)) {
-        want.push_back(kept[i].title);
+        want.push_back(kept[i]);
       }
       std::vector<Link> picked = index.Pick(page, {});
       INFO("round " << round << ", page " << page.slug << ", topic \""
                     << page.topic << "\", " << kept.size() << " links");
-      CHECK(Titles(picked) == want);
+      CHECK(Titles(picked) == Titles(want));
+      CHECK(Fields(picked) == Fields(want));
       CHECK(index.PickCount(page) == picked.size());
       ++checked;
     }
   }
   CHECK(checked == rounds * 24);
   CHECK(filler > 0);
+}
+
+TEST_CASE("match: links come out of the index byte for byte") {
+  // Fields of every size: lengths of one, two and three bytes as the
+  // index stores them (up to 127, 16383 and more), links larger than a
+  // block of the index's storage (64 KiB) between small ones; empty
+  // fields, many categories, text not ASCII, a NUL byte.
+  std::vector<Link> links;
+  links.push_back(MakeLink("a", "Plain", "https://a.example/plain"));
+  Link full = MakeLink("b", "Grüße, 日本語 und 🙂 massage",
+                       "https://b.example/ü?q=ä&r=" + std::string(20000, 'r'),
+                       std::string(127, 'd'));
+  full.display_host = "bücher.example";
+  full.image = "https://b.example/" + std::string(128, 'i') + ".png";
+  full.price = "12,50";
+  full.currency = "€";
+  full.advertiser = std::string("nul\0byte", 8);
+  for (int c = 0; c < 300; ++c) {
+    full.categories.push_back("Kategorie " + std::to_string(c) +
+                              (c % 2 ? " ü" : ""));
+  }
+  links.push_back(full);
+  for (int i = 0; i < 2000; ++i) {
+    Link l = MakeLink(i % 3 ? "a" : "b", "Link " + std::to_string(i),
+                      "https://a.example/" + std::to_string(i),
+                      std::string(static_cast<size_t>(i % 700), 'x'));
+    if (i % 5 == 0) l.categories = {"massage", "", "Δ"};
+    if (i == 700) {
+      l.description = std::string(200000, 'h');
+      l.categories = {std::string(16383, 'c'), std::string(16384, 'C'), ""};
+      l.image = "https://a.example/" + std::string(70000, 'g');
+    }
+    if (i == 701) l.title = "massage " + std::string(65536, 't');
+    links.push_back(l);
+  }
+  // Links with every field empty but those a feed must give, and the
+  // first link again: a duplicate, dropped.
+  links.push_back(MakeLink("c", "Empty", "https://c.example/"));
+  links.push_back(MakeLink("c", "Plain again", "https://A.example/plain#x"));
+
+  FeedConfig b;
+  b.name = "b";
+  b.link_params = {{"src", "lp-{feed}-{slug}"}};
+  const int all = static_cast<int>(links.size()) + 5;
+  std::vector<Page> pages = {MakePage("every", "massage", all),
+                             MakePage("only-b", "massage", all, {}, {"b"}),
+                             MakePage("filler", "nothing", 20, {}, {"c"})};
+  LinkIndex index(links, pages);
+  std::vector<Link> kept(links.begin(), links.end() - 1);
+  CHECK(index.duplicates() == 1);
+  REQUIRE(index.size() == kept.size());
+  for (const Page& page : pages) {
+    size_t filler = 0;
+    std::vector<Link> want;
+    for (size_t i : BruteForcePick(kept, page, &filler)) {
+      Link& l = want.emplace_back(kept[i]);
+      if (l.feed == "b") {
+        l.url = AppendQuery(l.url, {{"src", "lp-b-" + page.slug}});
+      }
+    }
+    std::vector<Link> picked = index.Pick(page, {b});
+    INFO("page " << page.slug);
+    CHECK(picked.size() == index.PickCount(page));
+    CHECK(Titles(picked) == Titles(want));
+    CHECK(Fields(picked) == Fields(want));
+  }
 }
 
 TEST_CASE("match: links_per_page zero and empty index") {

@@ -86,7 +86,7 @@ TEST_CASE("render: feed text is escaped once, in every field") {
   link.advertiser = hostile;
   link.image = hostile;
   link.feed = hostile;
-  site.pages[0].topic = hostile;
+  site.pages[0].topic = test::Keep(hostile);
   std::string html =
       r.RenderPage(site, 2024, site.pages[0], {link}, "<p>raw</p>");
   CHECK(html == "[" + escaped + "|https://a.example/?" + escaped + "|" +
@@ -259,10 +259,10 @@ std::string ReferenceIndex(const Renderer& r, const Site& site, int year) {
   mu::data list(mu::data::type::list);
   for (const Page& page : site.pages) {
     mu::data p;
-    p.set("slug", page.slug);
-    p.set("topic", page.topic);
+    p.set("slug", std::string(page.slug));
+    p.set("topic", std::string(page.topic));
     p.set("heading", page.settings.heading_prefix.empty()
-                         ? page.topic
+                         ? std::string(page.topic)
                          : page.settings.heading_prefix + " " + page.topic);
     p.set("href", page.slug + "/");
     list.push_back(p);
@@ -361,8 +361,9 @@ TEST_CASE("render: a large home page is sized up front") {
   site.pages.clear();
   for (int i = 0; i < 5000; ++i) {
     Page p = first;
-    p.slug = "page-" + std::to_string(i);
-    p.topic = std::string(static_cast<size_t>(i % 97), 't') + " & more";
+    p.slug = test::Keep("page-" + std::to_string(i));
+    p.topic =
+        test::Keep(std::string(static_cast<size_t>(i % 97), 't') + " & more");
     if (i % 7 == 0) p.settings.heading_prefix = "";
     site.pages.push_back(p);
   }

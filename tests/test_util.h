@@ -8,15 +8,37 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "config.h"
 
 namespace linkpage::test {
 
 namespace fs = std::filesystem;
+
+// A copy of "text" that lasts as long as the test run, for the fields of a
+// Page (which are views of text kept elsewhere, see TextRef).
+inline TextRef Keep(std::string_view text) {
+  static std::mutex mu;
+  static StringArena arena;
+  std::lock_guard<std::mutex> lock(mu);
+  return arena.Add(text);
+}
+
+// The same, for a Page's lists.
+inline std::span<const TextRef> Keep(const std::vector<std::string>& items) {
+  static std::mutex mu;
+  static StringArena arena;
+  std::vector<TextRef> refs;
+  for (const std::string& item : items) refs.push_back(Keep(item));
+  std::lock_guard<std::mutex> lock(mu);
+  return arena.Add(std::span<const TextRef>(refs));
+}
 
 // A fresh directory under $TMPDIR, removed with its contents on scope exit.
 class TempDir {
@@ -33,8 +55,8 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
-  std::string operator/(const std::string& rel) const {
-    return path_ + "/" + rel;
+  std::string operator/(std::string_view rel) const {
+    return path_ + "/" + std::string(rel);
   }
 
  private:
