@@ -16,8 +16,11 @@
 // Read by jemalloc when it starts. A build touches some 100 MB of heap in
 // a second; in 4 KiB pages that is ~30,000 page faults, which cost ~10 µs
 // each on a virtual machine. Transparent huge pages (madvise mode, the
-// Debian default, is enough) take that to a few thousand.
-const char* malloc_conf = "thp:always,metadata_thp:always";
+// Debian default, is enough) take that to a few thousand. One arena for
+// all threads: memory the feed parse lets go is then reused by the page
+// renderers instead of staying in the parse threads' arenas (at 100,000
+// pages, 15 MB less at the peak, no slower).
+const char* malloc_conf = "narenas:1,thp:always,metadata_thp:always";
 #endif
 
 int main(int argc, char** argv) {
