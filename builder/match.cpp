@@ -202,7 +202,8 @@ constexpr size_t kCacheLine = 64;  // Bytes.
 // the links are turned into records and freed: below glibc's mmap
 // threshold, so that a block can take memory a link freed. (One buffer
 // for all the records, allocated up front, raised the peak RSS of a
-// 50,000-link build by 10 MB; blocks of 16 KiB or 1 MiB by 5.)
+// 10,000-page build with 50,000 links by 10-13 MB; blocks of 16 KiB or
+// 1 MiB by up to 5 MB.)
 constexpr size_t kRecordBlock = 64 * 1024;
 
 // The largest of the n counts at "p", as an int; with n a constant, a
