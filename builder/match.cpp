@@ -102,12 +102,6 @@ constexpr std::string Link::*kRecordFields[] = {
 constexpr size_t kTitleField = 0;
 constexpr size_t kDescriptionField = 2;
 
-size_t VarintSize(uint64_t n) {
-  size_t size = 1;
-  for (; n >= 0x80; n >>= 7) ++size;
-  return size;
-}
-
 void AppendVarint(uint64_t n, std::vector<char>* out) {
   for (; n >= 0x80; n >>= 7) out->push_back(static_cast<char>(n | 0x80));
   out->push_back(static_cast<char>(n));
@@ -116,17 +110,6 @@ void AppendVarint(uint64_t n, std::vector<char>* out) {
 void AppendText(std::string_view text, std::vector<char>* out) {
   AppendVarint(text.size(), out);
   out->insert(out->end(), text.begin(), text.end());
-}
-
-size_t RecordSize(const Link& link) {
-  size_t size = VarintSize(link.categories.size());
-  for (auto field : kRecordFields) {
-    size += VarintSize((link.*field).size()) + (link.*field).size();
-  }
-  for (const std::string& c : link.categories) {
-    size += VarintSize(c.size()) + c.size();
-  }
-  return size;
 }
 
 void AppendRecord(const Link& link, std::vector<char>* out) {
@@ -198,14 +181,6 @@ constexpr size_t kMaxSeedWant = 64;
 
 constexpr size_t kCacheLine = 64;  // Bytes.
 
-// LinkIndex's records are held in blocks of this many bytes, allocated as
-// the links are turned into records and freed: below glibc's mmap
-// threshold, so that a block can take memory a link freed. (One buffer
-// for all the records, allocated up front, raised the peak RSS of a
-// 10,000-page build with 50,000 links by 10-13 MB; blocks of 16 KiB or
-// 1 MiB by up to 5 MB.)
-constexpr size_t kRecordBlock = 64 * 1024;
-
 // The largest of the n counts at "p", as an int; with n a constant, a
 // loop the compiler vectorises.
 template <uint32_t n, typename Count>
@@ -264,7 +239,6 @@ LinkIndex::LinkIndex(std::vector<Link> links,
     }
   }
 
-  // Duplicates are dropped in place: the links are held once.
   // First pass: which links are kept (the first of each normalised URL),
   // and their feeds. The URLs seen are freed before any record is made.
   std::vector<char> keep(links.size(), 0);
@@ -293,38 +267,22 @@ LinkIndex::LinkIndex(std::vector<Link> links,
   }
   // Second pass: the records. Each link is moved out into a local, which
   // frees its strings before the next link's record is written (assigning
-  // an empty string would keep their buffers), and the records' blocks
+  // an empty string would keep their buffers), and the arena's blocks
   // are allocated as they fill: the links' memory goes as the records'
-  // comes, so that the two are not held whole at once.
-  record_at_.reserve(feed_of_.size() + 1);
+  // comes, so that the two are not held whole at once. (One buffer for
+  // all the records, allocated up front, raised the peak RSS of a
+  // 10,000-page build with 50,000 links by 10-13 MB.)
+  records_.reserve(feed_of_.size());
+  std::vector<char> record;
   for (size_t i = 0; i < links.size(); ++i) {
     const Link link = std::move(links[i]);
-    if (keep[i]) AddRecord(link);
+    if (!keep[i]) continue;
+    record.clear();
+    AppendRecord(link, &record);
+    records_.push_back(
+        record_text_.Add(std::string_view(record.data(), record.size())));
   }
-  record_at_.push_back(uint64_t{blocks_.size()} << 32);
   std::vector<Link>().swap(links);
-}
-
-void LinkIndex::AddRecord(const Link& link) {
-  const size_t size = RecordSize(link);
-  if (blocks_.empty() || blocks_.back().size() + size > kRecordBlock) {
-    // A record longer than a block has a block of its own. Either way a
-    // record starts at an offset below kRecordBlock: 32 bits hold it.
-    blocks_.emplace_back().reserve(std::max(size, kRecordBlock));
-  }
-  std::vector<char>& block = blocks_.back();
-  record_at_.push_back(uint64_t{blocks_.size() - 1} << 32 | block.size());
-  AppendRecord(link, &block);
-}
-
-std::string_view LinkIndex::Record(uint32_t id) const {
-  const uint64_t at = record_at_[id];
-  const uint64_t next = record_at_[id + 1];
-  const std::vector<char>& block = blocks_[at >> 32];
-  const size_t first = static_cast<uint32_t>(at);
-  const size_t last =
-      next >> 32 == at >> 32 ? static_cast<uint32_t>(next) : block.size();
-  return {block.data() + first, last - first};
 }
 
 void LinkIndex::Prepare() const {
@@ -373,7 +331,7 @@ void LinkIndex::IndexWords() const {
   for (uint32_t id = 0; id < size(); ++id) {
     words.clear();
     pairs.clear();
-    RecordReader record(Record(id).data());
+    RecordReader record(records_[id].data());
     std::string_view fields[std::size(kRecordFields)];
     for (std::string_view& field : fields) field = record.Text();
     add_field(fields[kTitleField], 3, kInTitle);
@@ -583,7 +541,7 @@ std::vector<uint32_t> LinkIndex::Rank(const Query& q) const {
 Link LinkIndex::LinkAt(uint32_t id) const {
   Link link;
   link.feed = feed_names_[feed_of_[id]];
-  RecordReader record(Record(id).data());
+  RecordReader record(records_[id].data());
   for (auto field : kRecordFields) link.*field = std::string(record.Text());
   const size_t count = static_cast<size_t>(record.Varint());
   link.categories.reserve(count);
@@ -657,7 +615,7 @@ std::vector<Link> LinkIndex::Pick(const Page& page,
   // so that the cache misses of the copies below overlap rather than come
   // one after the other.
   for (uint32_t id : ids) {
-    const std::string_view record = Record(id);
+    const std::string_view record = records_[id];
     const char* first = record.data();
     const char* last = first + record.size();
     // Each cache line the record touches, the last one too.

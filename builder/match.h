@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "arena.h"
 #include "model.h"
 
 namespace linkpage {
@@ -33,7 +34,7 @@ class LinkIndex {
   // Links removed as duplicates.
   int duplicates() const { return duplicates_; }
   // Links kept.
-  size_t size() const { return feed_of_.size(); }
+  size_t size() const { return records_.size(); }
 
   // Picks up to page.settings.links_per_page links from the page's feeds
   // (every feed when page.feeds is empty): best score first (topic and
@@ -102,23 +103,15 @@ class LinkIndex {
   template <typename Count>
   std::vector<uint32_t> Rank(const Query& q) const;
 
-  // Adds "link" as the next link's record.
-  void AddRecord(const Link& link);
-  // The bytes of the record of link "id".
-  std::string_view Record(uint32_t id) const;
   // The link of index "id" as Pick() returns it, before link parameters.
   Link LinkAt(uint32_t id) const;
 
   // The kept links, each a record of its text but its feed name (see
-  // match.cpp), in blocks filled one after the other; about half the
-  // memory of a std::vector<Link>, which holds a 312-byte struct a link
-  // and an allocation per string too long to fit in it. Link i's record
-  // starts at record_at_[i] (block index << 32 | offset in the block) and
-  // ends where link i + 1's starts if that is in the same block, else at
-  // the end of its block. A last entry, after the last link's, is in no
-  // block.
-  std::vector<std::vector<char>> blocks_;
-  std::vector<uint64_t> record_at_;
+  // match.cpp) in an arena: about half the memory of a std::vector<Link>,
+  // which holds a 312-byte struct a link and an allocation per string
+  // too long to fit in it. records_[i] is link i's record.
+  StringArena record_text_;
+  std::vector<std::string_view> records_;
   std::vector<std::string> feed_names_;  // Feed id -> name.
   std::vector<uint32_t> feed_of_;        // Link index -> feed id.
   std::vector<size_t> feed_links_;    // Feed id -> links.
