@@ -212,6 +212,7 @@ int DuplicateLinks(const std::string& cache_dir, uint64_t links_hash,
 struct PageOutcome {
   int32_t links = 0;
   FileChange change = FileChange::kUnchanged;
+  bool picked = false;  // Its links were picked in this run.
 };
 
 const char* ChangeName(FileChange change) {
@@ -271,7 +272,8 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
   note.tag = static_cast<int64_t>(links.size());
   const uint64_t inputs = PageInputs(site_inputs, page, markdown, links);
   if (publisher->Keep(path, inputs, sources, &note)) {
-    *out = {static_cast<int32_t>(links.size()), FileChange::kUnchanged};
+    *out = {static_cast<int32_t>(links.size()), FileChange::kUnchanged,
+            page.settings.links_per_page > 0};
     return true;
   }
   std::string html;
@@ -291,7 +293,8 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
   if (!publisher->Write(path, bytes, &change, err, inputs, sources, note)) {
     return false;
   }
-  *out = {static_cast<int32_t>(links.size()), change};
+  *out = {static_cast<int32_t>(links.size()), change,
+          page.settings.links_per_page > 0};
   return true;
 }
 
@@ -381,6 +384,7 @@ bool RenderSite(const Site& site, const Options& options,
     p.links = outcomes[i].links;
     p.change = ChangeName(outcomes[i].change);
     report->links_total += p.links;
+    report->pages_picked += outcomes[i].picked;
   }
   if (!rendered) return false;
   // One page at a time, each let go once it is staged.

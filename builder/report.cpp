@@ -89,7 +89,8 @@ std::string ReportToJson(const Report& r) {
               {"pages_unchanged", unchanged},
               {"pages_removed", r.removed_pages.size()},
               {"links_placed", r.links_total},
-              {"duplicate_links", r.duplicate_links}},
+              {"duplicate_links", r.duplicate_links},
+              {"pages_picked", r.pages_picked}},
              2, &out);
   Json timings = Json::object();
   for (const auto& [stage, seconds] : r.timings) timings[stage] = seconds;

@@ -45,6 +45,9 @@ struct Report {
   std::vector<std::string> removed_pages;  // Slugs gone from site.json.
   int links_total = 0;
   int duplicate_links = 0;
+  // Topic pages whose links were picked in this run; the others kept the
+  // links of their published copy, as nothing they depend on changed.
+  int pages_picked = 0;
   std::vector<std::pair<std::string, double>> timings;  // Stage, seconds.
 };
 

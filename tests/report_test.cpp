@@ -55,7 +55,8 @@ std::string Reference(const Report& r) {
                  {"pages_unchanged", unchanged},
                  {"pages_removed", r.removed_pages.size()},
                  {"links_placed", r.links_total},
-                 {"duplicate_links", r.duplicate_links}};
+                 {"duplicate_links", r.duplicate_links},
+                 {"pages_picked", r.pages_picked}};
   Json timings = Json::object();
   for (const auto& [stage, seconds] : r.timings) timings[stage] = seconds;
   j["timings_seconds"] = timings;
@@ -108,6 +109,7 @@ TEST_CASE(
   r.removed_pages = {"gone", "also\ngone"};
   r.links_total = 21;
   r.duplicate_links = 4;
+  r.pages_picked = 5;
   r.timings = {{"config", 0.5}, {"feeds", 0.125}};
 
   const std::string text = ReportToJson(r);
