@@ -2,13 +2,13 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <functional>
-#include <algorithm>
-#include <atomic>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -20,11 +20,12 @@
 #include "check.h"
 #include "file.h"
 #include "hash.h"
+#include "linknotes.h"
 #include "lock.h"
 #include "match.h"
 #include "publish.h"
-#include "sources.h"
 #include "render.h"
+#include "sources.h"
 
 namespace linkpage {
 
@@ -60,11 +61,17 @@ std::string LastMod(const Options& options) {
   return buf;
 }
 
+// Changes when what the manifest keeps of a topic page changes meaning
+// (FileNote::tag, PageSources(), PageInputs()): no page is then kept on
+// the strength of what an older build noted.
+constexpr int64_t kPageNotesFormat = 2;
+
 // A hash of everything a topic page is made from but the page itself.
 uint64_t SiteInputs(const Site& site, int year, const Renderer& renderer) {
   const SiteInfo& s = site.info;
   Hasher h;
-  h.Add(LINKPAGE_VERSION).Add(renderer.page_source()).Add(year);
+  h.Add(LINKPAGE_VERSION).Add(kPageNotesFormat);
+  h.Add(renderer.page_source()).Add(year);
   for (const std::string* f : {&s.title, &s.base_url, &s.language,
                                &s.company, &s.address, &s.email}) {
     h.Add(*f);
@@ -121,15 +128,16 @@ uint64_t FileStamp(const std::string& path, int64_t now_ns) {
       .value();
 }
 
+// A hash of everything a topic page is made from: "article_hash" is one of
+// its article's bytes.
 uint64_t PageInputs(uint64_t site_inputs, const Page& page,
-                    const std::string& markdown,
-                    const std::vector<Link>& links) {
+                    uint64_t article_hash, const std::vector<Link>& links) {
   Hasher h;
   h.Add(static_cast<int64_t>(site_inputs)).Add(page.slug).Add(page.topic);
   const PageSettings& ps = page.settings;
   h.Add(ps.heading_prefix).Add(ps.disclosure).Add(ps.closing_line);
   h.Add(page.image ? page.image->src : "\x01").Add(page.image ? page.image->alt : "");
-  h.Add(markdown);
+  h.Add(static_cast<int64_t>(article_hash));
   h.Add(static_cast<int64_t>(links.size()));
   for (const Link& l : links) {
     h.Add(l.feed).Add(l.title).Add(l.url).Add(l.description);
@@ -182,11 +190,30 @@ class LazyIndex {
   std::optional<LinkIndex> index_;
 };
 
+// This run's links, and what changed since those of the published site.
+struct RunLinks {
+  uint64_t hash = 0;  // FeedLinks::hash().
+  LinksState state;
+  // When the published site was made with other links: their hash, and
+  // what changed since (from the notes of both).
+  uint64_t published_hash = 0;
+  std::optional<LinkChanges> changes;
+};
+
+// FileNote::tag of a topic page: how many links it holds, and whether
+// some were filler (LinkIndex::Pick()).
+constexpr int64_t kFillerTag = int64_t{1} << 32;
+int32_t LinksOfTag(int64_t tag) {
+  return static_cast<int32_t>(tag & (kFillerTag - 1));
+}
+
 // How many links were dropped as duplicates, remembered with the links'
-// hash in SITE/.linkpage-cache/parsed/links, for runs that build no index.
-int DuplicateLinks(const std::string& cache_dir, uint64_t links_hash,
+// hash in SITE/.linkpage-cache/duplicate-links, for runs that build no
+// index.
+int DuplicateLinks(const std::string& cache_dir, const RunLinks& links,
                    LazyIndex* index) {
-  const std::string path = cache_dir + "/parsed/links";
+  const std::string path = cache_dir + "/duplicate-links";
+  const uint64_t links_hash = links.hash;
   std::string text, why;
   unsigned long long h = 0;
   int duplicates = 0;
@@ -197,7 +224,10 @@ int DuplicateLinks(const std::string& cache_dir, uint64_t links_hash,
       h == links_hash) {
     return duplicates;
   }
-  duplicates = index->Get().duplicates();
+  duplicates =
+      !index->built() && links.changes && links.changes->duplicates() >= 0
+          ? links.changes->duplicates()
+          : index->Get().duplicates();
   char line[64];
   std::snprintf(line, sizeof line, "linkpage-links %llx %d\n",
                 static_cast<unsigned long long>(links_hash), duplicates);
@@ -223,9 +253,11 @@ const char* ChangeName(FileChange change) {
 
 // Renders, checks and stages one topic page; a page whose sources or
 // inputs are those of the published copy is kept as it is, without
-// picking links or without rendering.
+// picking links or without rendering. So is a page made from the same
+// sources but the published site's links, when what changed in the links
+// does not concern it.
 bool RenderPage(const Site& site, int year, uint64_t site_inputs,
-                uint64_t links_hash, int64_t start_ns, const Page& page,
+                const RunLinks& run_links, int64_t start_ns, const Page& page,
                 const Renderer& renderer, LazyIndex* index,
                 const std::function<bool()>& meanwhile, Publisher* publisher,
                 PageOutcome* out, std::string* err) {
@@ -248,13 +280,32 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
     note.input_hash = Hasher().Add(markdown).value();
   }
   uint64_t sources =
-      PageSources(site_inputs, links_hash, site, page, note.input_hash);
+      PageSources(site_inputs, run_links.hash, site, page, note.input_hash);
   if (recorded) {
     note.tag = recorded->tag;
-    if (publisher->Keep(path, 0, sources, &note)) {
-      *out = {static_cast<int32_t>(recorded->tag), FileChange::kUnchanged};
+    const uint64_t published_sources =
+        run_links.changes && !run_links.changes->Concerns(
+                                 page, (recorded->tag & kFillerTag) != 0)
+            ? PageSources(site_inputs, run_links.published_hash, site, page,
+                          note.input_hash)
+            : 0;
+    if (publisher->Keep(path, 0, sources, &note, published_sources)) {
+      *out = {LinksOfTag(recorded->tag), FileChange::kUnchanged};
       return true;
     }
+  }
+  std::vector<Link> links;  // A page that takes none needs no index.
+  bool filler = false;
+  if (page.settings.links_per_page > 0) {
+    links = index->Get(meanwhile).Pick(page, site.feeds, &filler);
+  }
+  note.tag = static_cast<int64_t>(links.size()) + (filler ? kFillerTag : 0);
+  // The article, when not read, is the one its stamp vouches for.
+  uint64_t inputs = PageInputs(site_inputs, page, note.input_hash, links);
+  if (publisher->Keep(path, inputs, sources, &note)) {
+    *out = {static_cast<int32_t>(links.size()), FileChange::kUnchanged,
+            page.settings.links_per_page > 0};
+    return true;
   }
   if (!have_markdown) {
     if (!ReadArticle(article, page.slug, &markdown, err)) return false;
@@ -262,19 +313,9 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
     if (read_hash != note.input_hash) {  // Changed since it was stamped.
       note.input_hash = read_hash;
       note.input_stamp = 0;
-      sources = PageSources(site_inputs, links_hash, site, page, read_hash);
+      sources = PageSources(site_inputs, run_links.hash, site, page, read_hash);
+      inputs = PageInputs(site_inputs, page, read_hash, links);
     }
-  }
-  std::vector<Link> links;  // A page that takes none needs no index.
-  if (page.settings.links_per_page > 0) {
-    links = index->Get(meanwhile).Pick(page, site.feeds);
-  }
-  note.tag = static_cast<int64_t>(links.size());
-  const uint64_t inputs = PageInputs(site_inputs, page, markdown, links);
-  if (publisher->Keep(path, inputs, sources, &note)) {
-    *out = {static_cast<int32_t>(links.size()), FileChange::kUnchanged,
-            page.settings.links_per_page > 0};
-    return true;
   }
   std::string html;
   if (!MarkdownToHtml(markdown, &html, err)) {
@@ -301,7 +342,7 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
 // Renders the topic pages on "jobs" threads, each with its own copy of the
 // templates. On failure "*err" is the error of the first failing page in
 // site order among those rendered.
-bool RenderPages(const Site& site, int year, int jobs, uint64_t links_hash,
+bool RenderPages(const Site& site, int year, int jobs, const RunLinks& links,
                  int64_t start_ns, const Renderer& templates, LazyIndex* index,
                  Publisher* publisher, std::ostream* progress,
                  std::vector<PageOutcome>* outcomes, std::string* err) {
@@ -331,9 +372,9 @@ bool RenderPages(const Site& site, int year, int jobs, uint64_t links_hash,
     std::string e;
     const uint64_t site_inputs = SiteInputs(site, year, renderer);
     for (size_t i; !failed && (i = next++) < n;) {
-      if (!RenderPage(site, year, site_inputs, links_hash, start_ns,
-                      site.pages[i], renderer, index, prepare_dir, publisher,
-                      &(*outcomes)[i], &e)) {
+      if (!RenderPage(site, year, site_inputs, links, start_ns, site.pages[i],
+                      renderer, index, prepare_dir, publisher, &(*outcomes)[i],
+                      &e)) {
         std::lock_guard<std::mutex> lock(mu);
         if (i < failed_at) {
           failed_at = i;
@@ -358,20 +399,19 @@ bool RenderPages(const Site& site, int year, int jobs, uint64_t links_hash,
 }
 
 // Renders everything the site consists of.
-bool RenderSite(const Site& site, const Options& options,
-                uint64_t links_hash, const Renderer& renderer,
-                LazyIndex* index, Publisher* publisher,
-                std::ostream* progress, Report* report,
+bool RenderSite(const Site& site, const Options& options, const RunLinks& links,
+                const Renderer& renderer, LazyIndex* index,
+                Publisher* publisher, std::ostream* progress, Report* report,
                 std::string* err) {
   const int year = CopyrightYear(site, options.env, Now(options));
   const int jobs = Jobs(options);
   std::vector<PageOutcome> outcomes;
   const bool rendered =
-      RenderPages(site, year, jobs, links_hash, Now(options) * 1000000000LL,
+      RenderPages(site, year, jobs, links, Now(options) * 1000000000LL,
                   renderer, index, publisher, progress, &outcomes, err);
   if (rendered) {
     report->duplicate_links = DuplicateLinks(
-        (fs::path(site.dir) / ".linkpage-cache").string(), links_hash, index);
+        (fs::path(site.dir) / ".linkpage-cache").string(), links, index);
   }
   // The links are not needed any more: their memory goes before the
   // report's and the home page's, which grow with the site, is taken.
@@ -471,7 +511,18 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
     return Fail(log, report, err);
   }
   lap("feeds");
-  const uint64_t links_hash = links.hash();
+  RunLinks run_links;
+  run_links.hash = links.hash();
+  run_links.state.hash = run_links.hash;
+  for (const FeedPart& part : links.parts) {
+    run_links.state.feeds.emplace_back(part.feed->name, part.hash);
+  }
+  LinksState published;
+  const bool have_published = ReadPublishedLinks(cache.string(), &published);
+  if (have_published && published.hash != run_links.hash) {
+    run_links.published_hash = published.hash;
+    run_links.changes.emplace(cache.string(), published, run_links.state);
+  }
   LazyIndex index(&links, site.pages, Jobs(options));
 
   const std::string out_dir = OutDir(options);
@@ -489,7 +540,7 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
   }
   Publisher publisher(out_dir, Jobs(options));
   if (!publisher.Begin(&err) ||
-      !RenderSite(site, options, links_hash, renderer, &index, &publisher,
+      !RenderSite(site, options, run_links, renderer, &index, &publisher,
                   options.progress ? &log : nullptr, report, &err)) {
     return Fail(log, report, err);
   }
@@ -499,6 +550,11 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
   if (!publisher.Commit(&removed_files, &err)) return Fail(log, report, err);
   lap("publish");
   report->published = true;
+  // The links the published site is made with, for the next run to tell
+  // what changed since (best effort: without it, every page picks again).
+  if (!have_published || published.hash != run_links.hash) {
+    WritePublishedLinks(cache.string(), run_links.state, &err);
+  }
 
   int degraded = 0, changed = 0;
   for (const FeedReport& f : report->feeds) degraded += IsDegraded(f);

@@ -19,6 +19,10 @@ namespace linkpage {
 // stop words.
 std::vector<std::string> Terms(std::string_view text);
 
+// Appends a 32-bit hash of each word Terms(text) gives to "*out": what a
+// run keeps to tell, later, which pages a changed link could concern.
+void AppendTermHashes(std::string_view text, std::vector<uint32_t>* out);
+
 // Every link of the run, de-duplicated, with an index from words to links
 // so that a page is matched without scanning every link.
 class LinkIndex {
@@ -40,12 +44,15 @@ class LinkIndex {
   // (every feed when page.feeds is empty): best score first (topic and
   // keyword words found in the title weigh 3, in categories 2, in the
   // description 1; a keyword phrase found whole, stop words aside, adds 3
-  // in the title and 1 elsewhere), ties in feed order; then filled with unmatched links
-  // starting at a point that depends on the slug, so that pages do not all
-  // get the same filler. Link parameters of the link's feed are appended
-  // with {slug} and {feed} expanded. The result depends only on the inputs.
-  std::vector<Link> Pick(const Page& page,
-                         const std::vector<FeedConfig>& feeds) const;
+  // in the title and 1 elsewhere), ties in feed order; then filled with
+  // unmatched links starting at a point that depends on the slug, so that pages
+  // do not all get the same filler. Link parameters of the link's feed are
+  // appended with {slug} and {feed} expanded. The result depends only on the
+  // inputs.
+  // "*filler", when given, is set when fewer than links_per_page links
+  // matched: the result then depends on the links that match nothing too.
+  std::vector<Link> Pick(const Page& page, const std::vector<FeedConfig>& feeds,
+                         bool* filler = nullptr) const;
 
   // Builds now what the first Pick() would otherwise build (the index
   // from words to links). Safe to call from several threads at once.
@@ -99,9 +106,10 @@ class LinkIndex {
   // no page looks for.
   std::vector<uint32_t> QueryTerms(std::string_view text) const;
   // The indexes of the links Pick() returns, best first, then filler;
-  // scores are tallied in "Count", which must hold the largest possible.
+  // scores are tallied in "Count", which must hold the largest possible;
+  // "*filler" is set when fewer than q.want links matched.
   template <typename Count>
-  std::vector<uint32_t> Rank(const Query& q) const;
+  std::vector<uint32_t> Rank(const Query& q, bool* filler) const;
 
   // The link of index "id" as Pick() returns it, before link parameters.
   Link LinkAt(uint32_t id) const;

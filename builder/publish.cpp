@@ -256,11 +256,13 @@ std::optional<FileNote> Publisher::Recorded(
 }
 
 bool Publisher::Keep(const std::string& rel_path, uint64_t inputs,
-                     uint64_t sources, const FileNote* note) {
+                     uint64_t sources, const FileNote* note,
+                     uint64_t earlier_sources) {
   OldFile* f = FindOld(rel_path);
   if (!f || f->fate != Fate::kNone ||
       !((inputs != 0 && f->entry.inputs == inputs) ||
-        (sources != 0 && f->entry.sources == sources))) {
+        (sources != 0 && f->entry.sources == sources) ||
+        (earlier_sources != 0 && f->entry.sources == earlier_sources))) {
     return false;
   }
   const std::string live = out_dir_ + "/" + rel_path;

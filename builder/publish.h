@@ -23,7 +23,7 @@ enum class FileChange { kAdded, kChanged, kUnchanged };
 
 // What a caller keeps with a file in the manifest.
 struct FileNote {
-  int64_t tag = 0;  // Topic pages: how many links they hold.
+  int64_t tag = 0;  // The caller's; topic pages: see build.cpp.
   // A stamp of the file's main input as it was read (topic pages: their
   // article's size, times and inode; 0: none) and a hash of that input's
   // bytes, so that a later run can tell it unchanged without reading it.
@@ -89,9 +89,12 @@ class Publisher {
   // into the staging tree as a hard link (no bytes are read or written).
   // Returns false when the file must be made anew. Safe to call from
   // several threads at once.
-  // "note", when given, replaces the note kept with the file.
-  bool Keep(const std::string& rel_path, uint64_t inputs,
-            uint64_t sources = 0, const FileNote* note = nullptr);
+  // "note", when given, replaces the note kept with the file. So does
+  // "sources" the recorded sources, whichever matched. "earlier_sources"
+  // (0: none) also keeps the file when they are the recorded sources: the
+  // caller vouches that what changed since cannot change the file.
+  bool Keep(const std::string& rel_path, uint64_t inputs, uint64_t sources = 0,
+            const FileNote* note = nullptr, uint64_t earlier_sources = 0);
 
   // The note the last run that published kept with the live file at
   // "rel_path", if any. Safe to call from several threads at once.

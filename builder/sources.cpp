@@ -1,5 +1,7 @@
 #include "sources.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -17,6 +19,7 @@
 #include "fetch.h"
 #include "file.h"
 #include "hash.h"
+#include "linknotes.h"
 #include "lock.h"
 
 namespace linkpage {
@@ -94,18 +97,23 @@ void WriteParseNote(const std::string& path, uint64_t key,
 }
 
 // Parses "body" and checks it has usable links; a document the parse note
-// at "note_path" describes is not parsed (out->deferred, out->body left
-// empty: the caller keeps the document). On failure returns false with
-// "*problem" saying why.
+// in "cache_dir" describes is not parsed (out->deferred, out->body left
+// empty: the caller keeps the document). The notes of the links
+// (linknotes.h) are written when missing, or left to FeedLinks::Take()
+// for a document not parsed. On failure returns false with "*problem"
+// saying why.
 bool ParseUsable(const FeedConfig& feed, const std::string& body,
-                 const std::string& source, const std::string& note_path,
+                 const std::string& source, const std::string& cache_dir,
                  FeedPart* out, FeedStats* stats, std::string* problem) {
   *out = FeedPart();
   out->feed = &feed;
   *stats = FeedStats{};
+  const std::string note_path = cache_dir + "/parsed/" + feed.name;
   const uint64_t key = ParseKey(feed, body);
   if (ReadParseNote(note_path, key, stats, &out->count, &out->hash)) {
     out->deferred = true;
+    std::string notes = LinkNotesPath(cache_dir, feed.name, out->hash);
+    if (::access(notes.c_str(), F_OK) != 0) out->notes_path = std::move(notes);
     return true;
   }
   std::string err;
@@ -122,6 +130,11 @@ bool ParseUsable(const FeedConfig& feed, const std::string& body,
   out->count = static_cast<int>(out->links.size());
   out->hash = LinksHash(out->links);
   WriteParseNote(note_path, key, *stats, out->count, out->hash);
+  const std::string notes = LinkNotesPath(cache_dir, feed.name, out->hash);
+  // Best effort: without notes, every page picks again.
+  if (::access(notes.c_str(), F_OK) != 0) {
+    WriteLinkNotes(notes, NoteLinks(out->links), &err);
+  }
   return true;
 }
 
@@ -153,12 +166,11 @@ Outcome Decide(const FeedConfig& feed, const Options& options,
   const bool copy_usable =
       cached && age_seconds <= int64_t{feed.max_stale_hours} * 3600;
   const std::string quoted = "feed \"" + feed.name + "\": ";
-  const std::string note_path = cache->dir() + "/parsed/" + feed.name;
 
   FeedStats stats;
   std::string problem;
   if (fetched.ok && fetched.not_modified) {
-    if (cached && ParseUsable(feed, cached->body, fetched.source, note_path,
+    if (cached && ParseUsable(feed, cached->body, fetched.source, cache->dir(),
                               &out.part, &stats, &problem)) {
       out.body = &cached->body;
       fr.status = "not_modified";
@@ -182,7 +194,7 @@ Outcome Decide(const FeedConfig& feed, const Options& options,
                 "is unusable";
     }
   } else if (fetched.ok) {
-    if (ParseUsable(feed, fetched.body, fetched.source, note_path, &out.part,
+    if (ParseUsable(feed, fetched.body, fetched.source, cache->dir(), &out.part,
                     &stats, &problem)) {
       out.body = &fetched.body;
       const int n = out.part.count;
@@ -231,9 +243,9 @@ Outcome Decide(const FeedConfig& feed, const Options& options,
     // Not trusted: the last good copy, while it is young enough.
     fr.error = problem;
     std::string copy_problem;
-    if (copy_usable && ParseUsable(feed, cached->body, cached->url,
-                                   note_path, &out.part, &stats,
-                                   &copy_problem)) {
+    if (copy_usable &&
+        ParseUsable(feed, cached->body, cached->url, cache->dir(), &out.part,
+                    &stats, &copy_problem)) {
       out.body = &cached->body;
       fr.status = "stale";
       fr.from_cache = true;
@@ -457,6 +469,9 @@ std::vector<Link> FeedLinks::Take(int jobs) {
         std::exchange(p.body, std::string());  // Frees it (see above).
         p.deferred = false;
         from = &parsed;
+        if (!p.notes_path.empty() && LinksHash(parsed) == p.hash) {
+          WriteLinkNotes(p.notes_path, NoteLinks(parsed), &err);
+        }
       }
       if (from->size() != start[i + 1] - start[i]) {
         // A local document changed since it was read: placed below.

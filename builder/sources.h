@@ -34,6 +34,9 @@ struct FeedPart {
   bool deferred = false;
   std::string body;
   std::string local_path;
+  // Where Take() writes the notes of the links (linknotes.h) when it
+  // parses them; empty: they are there already.
+  std::string notes_path;
 };
 
 // The links of a run's usable feeds, feed by feed in name order.

@@ -1,0 +1,319 @@
+#include "linknotes.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <type_traits>
+#include <unordered_map>
+
+#include "file.h"
+#include "hash.h"
+#include "match.h"
+#include "url.h"
+
+namespace linkpage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A notes file: kNotesMagic, then the number of links, of words and a
+// checksum of what follows, each a uint64_t; then the entries and the
+// words as they are in memory. The cache is this machine's only.
+constexpr std::string_view kNotesMagic = "linkpage-link-notes 1\n";
+constexpr int64_t kMaxNotesBytes = int64_t{1} << 30;
+static_assert(std::is_trivially_copyable_v<LinkNotes::Entry> &&
+              sizeof(LinkNotes::Entry) == 24);
+
+constexpr std::string_view kStateMagic = "linkpage-published-links 1";
+
+std::string Hex(uint64_t v) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016" PRIx64, v);
+  return text;
+}
+
+std::string StatePath(const std::string& cache_dir) {
+  return cache_dir + "/published-links";
+}
+
+template <typename T>
+void AppendRaw(const T* data, size_t count, std::string* out) {
+  out->append(reinterpret_cast<const char*>(data), count * sizeof(T));
+}
+
+// Whether the ascending ranges share a value.
+bool Meet(const uint32_t* a, const uint32_t* a_end, const uint32_t* b,
+          const uint32_t* b_end) {
+  while (a != a_end && b != b_end) {
+    if (*a < *b) {
+      ++a;
+    } else if (*b < *a) {
+      ++b;
+    } else {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The links of one state that are kept (the first of each normalised URL;
+// see LinkIndex), by URL hash.
+struct KeptLink {
+  size_t feed = 0;  // Index into the state's feeds.
+  const LinkNotes* notes = nullptr;
+  const LinkNotes::Entry* entry = nullptr;
+};
+
+}  // namespace
+
+LinkNotes NoteLinks(const std::vector<Link>& links) {
+  LinkNotes n;
+  n.links.reserve(links.size());
+  for (const Link& l : links) {
+    LinkNotes::Entry e;
+    Hasher h;
+    h.Add(l.title).Add(l.url).Add(l.description).Add(l.display_host);
+    h.Add(l.image).Add(l.price).Add(l.currency).Add(l.advertiser);
+    h.Add(static_cast<int64_t>(l.categories.size()));
+    for (const std::string& c : l.categories) h.Add(c);
+    e.content = h.value();
+    e.url = Hasher().Add(NormalizeUrl(l.url)).value();
+    const size_t begin = n.words.size();
+    AppendTermHashes(l.title, &n.words);
+    for (const std::string& c : l.categories) AppendTermHashes(c, &n.words);
+    AppendTermHashes(l.description, &n.words);
+    std::sort(n.words.begin() + begin, n.words.end());
+    n.words.erase(std::unique(n.words.begin() + begin, n.words.end()),
+                  n.words.end());
+    e.words_begin = static_cast<uint32_t>(begin);
+    e.words_end = static_cast<uint32_t>(n.words.size());
+    n.links.push_back(e);
+  }
+  return n;
+}
+
+std::string LinkNotesPath(const std::string& cache_dir, std::string_view feed,
+                          uint64_t hash) {
+  // Feed names hold no '@' (config.cpp): NAME@HASH is no other feed's.
+  return cache_dir + "/parsed/" + std::string(feed) + "@" + Hex(hash);
+}
+
+bool WriteLinkNotes(const std::string& path, const LinkNotes& notes,
+                    std::string* err) {
+  std::string payload;
+  AppendRaw(notes.links.data(), notes.links.size(), &payload);
+  AppendRaw(notes.words.data(), notes.words.size(), &payload);
+  const uint64_t header[3] = {notes.links.size(), notes.words.size(),
+                              Hasher().Add(payload).value()};
+  std::string text(kNotesMagic);
+  AppendRaw(header, 3, &text);
+  text += payload;
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  return WriteAtomically(path, text, err);
+}
+
+bool ReadLinkNotes(const std::string& path, LinkNotes* notes) {
+  std::string text, why;
+  if (ReadWholeFile(path, kMaxNotesBytes, &text, &why) != ReadResult::kOk ||
+      text.compare(0, kNotesMagic.size(), kNotesMagic) != 0 ||
+      text.size() < kNotesMagic.size() + sizeof(uint64_t[3])) {
+    return false;
+  }
+  uint64_t header[3];
+  std::memcpy(header, text.data() + kNotesMagic.size(), sizeof header);
+  const size_t at = kNotesMagic.size() + sizeof header;
+  const uint64_t links = header[0], words = header[1];
+  if (links > text.size() / sizeof(LinkNotes::Entry) ||
+      words > text.size() / sizeof(uint32_t) ||
+      text.size() - at !=
+          links * sizeof(LinkNotes::Entry) + words * sizeof(uint32_t) ||
+      Hasher().Add(std::string_view(text).substr(at)).value() != header[2]) {
+    return false;
+  }
+  notes->links.resize(links);
+  notes->words.resize(words);
+  std::memcpy(notes->links.data(), text.data() + at,
+              links * sizeof(LinkNotes::Entry));
+  std::memcpy(notes->words.data(),
+              text.data() + at + links * sizeof(LinkNotes::Entry),
+              words * sizeof(uint32_t));
+  for (const LinkNotes::Entry& e : notes->links) {
+    if (e.words_begin > e.words_end || e.words_end > words) return false;
+  }
+  return true;
+}
+
+bool ReadPublishedLinks(const std::string& cache_dir, LinksState* state) {
+  std::string text, why;
+  if (ReadWholeFile(StatePath(cache_dir), int64_t{16} << 20, &text, &why) !=
+      ReadResult::kOk) {
+    return false;
+  }
+  *state = LinksState();
+  size_t line_end = text.find('\n');
+  char hex[17];
+  if (line_end == std::string::npos ||
+      text.compare(0, kStateMagic.size(), kStateMagic) != 0 ||
+      std::sscanf(text.c_str() + kStateMagic.size(), " %16[0-9a-f]", hex) !=
+          1) {
+    return false;
+  }
+  state->hash = std::strtoull(hex, nullptr, 16);
+  for (size_t at = line_end + 1; at < text.size(); at = line_end + 1) {
+    line_end = text.find('\n', at);
+    if (line_end == std::string::npos) return false;
+    const std::string line = text.substr(at, line_end - at);
+    const size_t space = line.find(' ');
+    if (space != 16 || line.size() == 17) return false;
+    state->feeds.emplace_back(line.substr(17),
+                              std::strtoull(line.c_str(), nullptr, 16));
+  }
+  return true;
+}
+
+bool WritePublishedLinks(const std::string& cache_dir, const LinksState& state,
+                         std::string* err) {
+  std::string text = std::string(kStateMagic) + " " + Hex(state.hash) + "\n";
+  std::set<std::string> keep;
+  for (const auto& [name, hash] : state.feeds) {
+    text += Hex(hash) + " " + name + "\n";
+    keep.insert(name + "@" + Hex(hash));
+  }
+  if (!WriteAtomically(StatePath(cache_dir), text, err)) return false;
+  // The notes of other versions will not be compared with again.
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(cache_dir + "/parsed", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find('@') != std::string::npos && !keep.count(name)) {
+      fs::remove(entry.path(), ec);
+    }
+  }
+  return true;
+}
+
+LinkChanges::LinkChanges(const std::string& cache_dir, const LinksState& before,
+                         const LinksState& after) {
+  if (before.hash == after.hash) return;
+  // Every version's notes, each read once.
+  std::unordered_map<std::string, LinkNotes> notes;
+  auto load = [&](const LinksState& state, std::vector<const LinkNotes*>* out) {
+    for (const auto& [name, hash] : state.feeds) {
+      const std::string path = LinkNotesPath(cache_dir, name, hash);
+      auto [it, added] = notes.try_emplace(path);
+      if (added && !ReadLinkNotes(path, &it->second)) return false;
+      out->push_back(&it->second);
+    }
+    return true;
+  };
+  std::vector<const LinkNotes*> before_notes, after_notes;
+  if (!load(before, &before_notes) || !load(after, &after_notes)) {
+    all_ = true;
+    return;
+  }
+  auto kept_links = [](const LinksState& state,
+                       const std::vector<const LinkNotes*>& feed_notes,
+                       std::vector<uint64_t>* order, int* duplicates) {
+    *duplicates = 0;
+    std::unordered_map<uint64_t, KeptLink> kept;
+    for (size_t f = 0; f < state.feeds.size(); ++f) {
+      for (const LinkNotes::Entry& e : feed_notes[f]->links) {
+        if (kept.try_emplace(e.url, KeptLink{f, feed_notes[f], &e}).second) {
+          order->push_back(e.url);
+        } else {
+          ++*duplicates;
+        }
+      }
+    }
+    return kept;
+  };
+  std::vector<uint64_t> before_order, after_order;
+  int before_duplicates;
+  const auto before_kept =
+      kept_links(before, before_notes, &before_order, &before_duplicates);
+  const auto after_kept =
+      kept_links(after, after_notes, &after_order, &duplicates_);
+
+  std::unordered_map<std::string_view, FeedChange> changed;
+  auto add_words = [&](const std::string& feed, const KeptLink& k) {
+    FeedChange& c = changed[feed];
+    c.words.insert(c.words.end(), k.notes->words.begin() + k.entry->words_begin,
+                   k.notes->words.begin() + k.entry->words_end);
+  };
+  auto same = [](const LinksState& a, const KeptLink& x, const LinksState& b,
+                 const KeptLink& y) {
+    return x.entry->content == y.entry->content &&
+           a.feeds[x.feed].first == b.feeds[y.feed].first;
+  };
+  // Links kept in one state and not in the other, or kept as others.
+  for (const auto& [url, k] : before_kept) {
+    auto it = after_kept.find(url);
+    if (it == after_kept.end() || !same(before, k, after, it->second)) {
+      add_words(before.feeds[k.feed].first, k);
+    }
+  }
+  for (const auto& [url, k] : after_kept) {
+    auto it = before_kept.find(url);
+    if (it == before_kept.end() || !same(after, k, before, it->second)) {
+      add_words(after.feeds[k.feed].first, k);
+    }
+  }
+  // Links kept in both must be in the same order. Feeds come in name
+  // order in both states, so only the order within a feed can change.
+  auto common = [&](const std::vector<uint64_t>& order,
+                    const std::unordered_map<uint64_t, KeptLink>& kept,
+                    const LinksState& state,
+                    const std::unordered_map<uint64_t, KeptLink>& other,
+                    const LinksState& other_state) {
+    std::vector<std::pair<std::string_view, uint64_t>> seq;
+    for (uint64_t url : order) {
+      const KeptLink& k = kept.at(url);
+      auto it = other.find(url);
+      if (it != other.end() && same(state, k, other_state, it->second)) {
+        seq.emplace_back(state.feeds[k.feed].first, url);
+      }
+    }
+    return seq;
+  };
+  const auto before_seq =
+      common(before_order, before_kept, before, after_kept, after);
+  const auto after_seq =
+      common(after_order, after_kept, after, before_kept, before);
+  // The same links in both: a difference is a move within a feed.
+  for (size_t i = 0; i < before_seq.size(); ++i) {
+    if (before_seq[i] != after_seq[i]) changed[before_seq[i].first].all = true;
+  }
+  for (auto& [name, c] : changed) {
+    c.name = std::string(name);
+    std::sort(c.words.begin(), c.words.end());
+    c.words.erase(std::unique(c.words.begin(), c.words.end()), c.words.end());
+    changed_.push_back(std::move(c));
+  }
+}
+
+bool LinkChanges::Concerns(const Page& page, bool filler) const {
+  if (all_) return true;
+  if (changed_.empty()) return false;
+  if (filler) return true;
+  std::vector<uint32_t> terms;
+  AppendTermHashes(page.topic, &terms);
+  for (std::string_view k : page.keywords) AppendTermHashes(k, &terms);
+  std::sort(terms.begin(), terms.end());
+  for (const FeedChange& c : changed_) {
+    if (!page.feeds.empty() && std::find(page.feeds.begin(), page.feeds.end(),
+                                         c.name) == page.feeds.end()) {
+      continue;
+    }
+    if (c.all || Meet(terms.data(), terms.data() + terms.size(), c.words.data(),
+                      c.words.data() + c.words.size())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace linkpage

@@ -1,0 +1,100 @@
+// What a run remembers of the links a site was built with, so that a later
+// run in which feeds changed picks links again only for the pages that the
+// change can concern.
+//
+// Per feed and version of its links (their LinksHash()), a notes file
+// SITE/.linkpage-cache/parsed/NAME@HASH holds, per link in order, a hash of
+// its content, a hash of its normalised URL and hashes of its words
+// (AppendTermHashes() of its title, categories and description). It is
+// written when the feed is parsed. SITE/.linkpage-cache/parsed/published
+// names the versions the published site was built with (LinksState).
+//
+// Why words are enough: a page that got links_per_page links that match it
+// can only be given other links if a link with one of its words was added,
+// removed or changed, or if links that stayed changed order. Pages given
+// filler (links that match nothing) depend on every link, and are picked
+// again on any change.
+#ifndef LINKPAGE_LINKNOTES_H_
+#define LINKPAGE_LINKNOTES_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "model.h"
+
+namespace linkpage {
+
+// The notes of one feed's links.
+struct LinkNotes {
+  struct Entry {
+    uint64_t content = 0;      // Every field but the feed name.
+    uint64_t url = 0;          // NormalizeUrl(url).
+    uint32_t words_begin = 0;  // The link's word hashes are
+    uint32_t words_end = 0;    // words[words_begin, words_end).
+  };
+  std::vector<Entry> links;
+  std::vector<uint32_t> words;  // Per link ascending, each once.
+};
+
+// The notes of "links".
+LinkNotes NoteLinks(const std::vector<Link>& links);
+
+// Where the notes of "feed"'s links of LinksHash() "hash" are kept.
+std::string LinkNotesPath(const std::string& cache_dir, std::string_view feed,
+                          uint64_t hash);
+
+// Writes "notes" to "path" atomically (temp file, rename). A checksum is
+// kept with them: a torn file is not read back.
+bool WriteLinkNotes(const std::string& path, const LinkNotes& notes,
+                    std::string* err);
+// False when there are none at "path" or they are torn or corrupt.
+bool ReadLinkNotes(const std::string& path, LinkNotes* notes);
+
+// The versions of the links a site was built with.
+struct LinksState {
+  uint64_t hash = 0;  // FeedLinks::hash() of them all.
+  // Feed name -> LinksHash() of its links, in name order.
+  std::vector<std::pair<std::string, uint64_t>> feeds;
+};
+
+// The state SITE/.linkpage-cache/parsed/published records; false when
+// there is none or it is unreadable.
+bool ReadPublishedLinks(const std::string& cache_dir, LinksState* state);
+// Records "state" as the published site's, and removes the notes of
+// versions it does not have.
+bool WritePublishedLinks(const std::string& cache_dir, const LinksState& state,
+                         std::string* err);
+
+// What changed from the links of one state to those of another.
+class LinkChanges {
+ public:
+  // Compares the notes of "before" and "after" in "cache_dir". When
+  // notes are missing, every page is concerned.
+  LinkChanges(const std::string& cache_dir, const LinksState& before,
+              const LinksState& after);
+
+  // Whether picking links for "page" can give other links with "after"'s
+  // links than with "before"'s; "filler": it was given filler links then.
+  bool Concerns(const Page& page, bool filler) const;
+
+  // Links "after" drops as duplicates, or -1 when not known.
+  int duplicates() const { return duplicates_; }
+
+ private:
+  // A feed some of whose links changed.
+  struct FeedChange {
+    std::string name;
+    bool all = false;  // Its links changed order: every page taking it.
+    std::vector<uint32_t> words;  // Of the links that changed, ascending.
+  };
+  bool all_ = false;  // Notes are missing: every page is concerned.
+  std::vector<FeedChange> changed_;
+  int duplicates_ = -1;
+};
+
+}  // namespace linkpage
+
+#endif  // LINKPAGE_LINKNOTES_H_
