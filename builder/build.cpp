@@ -200,11 +200,20 @@ struct RunLinks {
   std::optional<LinkChanges> changes;
 };
 
-// FileNote::tag of a topic page: how many links it holds, and whether
-// some were filler (LinkIndex::Pick()).
+// FileNote::tag of a topic page: how many links it holds (bits 0-31),
+// and of its pick whether it had filler (bit 32) and its cut (from bit 33;
+// see PickNote).
 constexpr int64_t kFillerTag = int64_t{1} << 32;
+constexpr int kCutShift = 33;
+int64_t PickTag(size_t links, const PickNote& pick) {
+  return static_cast<int64_t>(links) | (pick.filler ? kFillerTag : 0) |
+         int64_t{pick.cut} << kCutShift;
+}
 int32_t LinksOfTag(int64_t tag) {
   return static_cast<int32_t>(tag & (kFillerTag - 1));
+}
+PickNote PickOfTag(int64_t tag) {
+  return PickNote{(tag & kFillerTag) != 0, static_cast<int>(tag >> kCutShift)};
 }
 
 // How many links were dropped as duplicates, remembered with the links'
@@ -284,8 +293,8 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
   if (recorded) {
     note.tag = recorded->tag;
     const uint64_t published_sources =
-        run_links.changes && !run_links.changes->Concerns(
-                                 page, (recorded->tag & kFillerTag) != 0)
+        run_links.changes &&
+                !run_links.changes->Concerns(page, PickOfTag(recorded->tag))
             ? PageSources(site_inputs, run_links.published_hash, site, page,
                           note.input_hash)
             : 0;
@@ -295,11 +304,11 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
     }
   }
   std::vector<Link> links;  // A page that takes none needs no index.
-  bool filler = false;
+  PickNote pick;
   if (page.settings.links_per_page > 0) {
-    links = index->Get(meanwhile).Pick(page, site.feeds, &filler);
+    links = index->Get(meanwhile).Pick(page, site.feeds, &pick);
   }
-  note.tag = static_cast<int64_t>(links.size()) + (filler ? kFillerTag : 0);
+  note.tag = PickTag(links.size(), pick);
   // The article, when not read, is the one its stamp vouches for.
   uint64_t inputs = PageInputs(site_inputs, page, note.input_hash, links);
   if (publisher->Keep(path, inputs, sources, &note)) {

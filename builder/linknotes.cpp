@@ -23,12 +23,14 @@ namespace {
 // A notes file: kNotesMagic, then the number of links, of words and a
 // checksum of what follows, each a uint64_t; then the entries and the
 // words as they are in memory. The cache is this machine's only.
-constexpr std::string_view kNotesMagic = "linkpage-link-notes 1\n";
+constexpr std::string_view kNotesMagic = "linkpage-link-notes 2\n";
 constexpr int64_t kMaxNotesBytes = int64_t{1} << 30;
 static_assert(std::is_trivially_copyable_v<LinkNotes::Entry> &&
               sizeof(LinkNotes::Entry) == 24);
 
 constexpr std::string_view kStateMagic = "linkpage-published-links 1";
+
+constexpr uint32_t kWeightBits = 3;  // Of a word in LinkNotes::words.
 
 std::string Hex(uint64_t v) {
   char text[17];
@@ -45,19 +47,18 @@ void AppendRaw(const T* data, size_t count, std::string* out) {
   out->append(reinterpret_cast<const char*>(data), count * sizeof(T));
 }
 
-// Whether the ascending ranges share a value.
-bool Meet(const uint32_t* a, const uint32_t* a_end, const uint32_t* b,
-          const uint32_t* b_end) {
-  while (a != a_end && b != b_end) {
-    if (*a < *b) {
-      ++a;
-    } else if (*b < *a) {
-      ++b;
-    } else {
-      return true;
-    }
-  }
-  return false;
+// The weight of the word "word" (without weight bits) in a link's words
+// (LinkNotes::words), 0 when it has not got it.
+uint32_t WeightIn(const uint32_t* begin, const uint32_t* end, uint32_t word) {
+  const uint32_t* it = std::lower_bound(begin, end, word);
+  return it != end && (*it & ~kWeightBits) == word ? *it & kWeightBits : 0;
+}
+
+// The words of "text" as Terms() gives them, without weight bits.
+void AppendWords(std::string_view text, std::vector<uint32_t>* out) {
+  const size_t from = out->size();
+  AppendTermHashes(text, out);
+  for (size_t i = from; i < out->size(); ++i) (*out)[i] &= ~kWeightBits;
 }
 
 // The links of one state that are kept (the first of each normalised URL;
@@ -83,12 +84,27 @@ LinkNotes NoteLinks(const std::vector<Link>& links) {
     e.content = h.value();
     e.url = Hasher().Add(NormalizeUrl(l.url)).value();
     const size_t begin = n.words.size();
-    AppendTermHashes(l.title, &n.words);
-    for (const std::string& c : l.categories) AppendTermHashes(c, &n.words);
-    AppendTermHashes(l.description, &n.words);
+    auto add = [&](std::string_view text, uint32_t weight) {
+      const size_t from = n.words.size();
+      AppendTermHashes(text, &n.words);
+      for (size_t i = from; i < n.words.size(); ++i) {
+        n.words[i] = (n.words[i] & ~kWeightBits) | weight;
+      }
+    };
+    add(l.title, 3);
+    for (const std::string& c : l.categories) add(c, 2);
+    add(l.description, 1);
+    // Each word once, with its best weight: the last of its run.
     std::sort(n.words.begin() + begin, n.words.end());
-    n.words.erase(std::unique(n.words.begin() + begin, n.words.end()),
-                  n.words.end());
+    size_t out = begin;
+    for (size_t i = begin; i < n.words.size(); ++i) {
+      if (i + 1 < n.words.size() &&
+          (n.words[i + 1] & ~kWeightBits) == (n.words[i] & ~kWeightBits)) {
+        continue;
+      }
+      n.words[out++] = n.words[i];
+    }
+    n.words.resize(out);
     e.words_begin = static_cast<uint32_t>(begin);
     e.words_end = static_cast<uint32_t>(n.words.size());
     n.links.push_back(e);
@@ -241,8 +257,18 @@ LinkChanges::LinkChanges(const std::string& cache_dir, const LinksState& before,
   std::unordered_map<std::string_view, FeedChange> changed;
   auto add_words = [&](const std::string& feed, const KeptLink& k) {
     FeedChange& c = changed[feed];
-    c.words.insert(c.words.end(), k.notes->words.begin() + k.entry->words_begin,
-                   k.notes->words.begin() + k.entry->words_end);
+    const auto begin = k.notes->words.begin() + k.entry->words_begin;
+    const auto end = k.notes->words.begin() + k.entry->words_end;
+    for (auto it = begin; it != end; ++it) {
+      c.all_words.push_back(*it & ~kWeightBits);
+    }
+    if (c.links.size() < kMaxScored) {
+      c.words.insert(c.words.end(), begin, end);
+      c.links.push_back(static_cast<uint32_t>(c.words.size()));
+    } else {
+      c.words.clear();  // Too many to score: by words alone.
+      c.links.assign(kMaxScored + 1, 0);
+    }
   };
   auto same = [](const LinksState& a, const KeptLink& x, const LinksState& b,
                  const KeptLink& y) {
@@ -289,28 +315,63 @@ LinkChanges::LinkChanges(const std::string& cache_dir, const LinksState& before,
   }
   for (auto& [name, c] : changed) {
     c.name = std::string(name);
-    std::sort(c.words.begin(), c.words.end());
-    c.words.erase(std::unique(c.words.begin(), c.words.end()), c.words.end());
+    std::sort(c.all_words.begin(), c.all_words.end());
+    c.all_words.erase(std::unique(c.all_words.begin(), c.all_words.end()),
+                      c.all_words.end());
     changed_.push_back(std::move(c));
   }
 }
 
-bool LinkChanges::Concerns(const Page& page, bool filler) const {
+bool LinkChanges::Concerns(const Page& page, const PickNote& note) const {
   if (all_) return true;
   if (changed_.empty()) return false;
-  if (filler) return true;
-  std::vector<uint32_t> terms;
-  AppendTermHashes(page.topic, &terms);
-  for (std::string_view k : page.keywords) AppendTermHashes(k, &terms);
+  if (note.filler) return true;
+  // The page's words, each once, and its keyword phrases, as Pick() has
+  // them. Words are told apart by their text: two with one hash both
+  // count, as they do in Pick().
+  std::vector<std::string> terms = Terms(page.topic);
+  std::vector<std::vector<uint32_t>> phrases;
+  for (std::string_view k : page.keywords) {
+    std::vector<std::string> phrase = Terms(k);
+    if (phrase.size() > 1) {
+      std::vector<uint32_t>& hashes = phrases.emplace_back();
+      for (const std::string& t : phrase) AppendWords(t, &hashes);
+    }
+    terms.insert(terms.end(), phrase.begin(), phrase.end());
+  }
   std::sort(terms.begin(), terms.end());
+  terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+  std::vector<uint32_t> words;
+  for (const std::string& t : terms) AppendWords(t, &words);
+  const int cut = std::max(note.cut, 1);
   for (const FeedChange& c : changed_) {
     if (!page.feeds.empty() && std::find(page.feeds.begin(), page.feeds.end(),
                                          c.name) == page.feeds.end()) {
       continue;
     }
-    if (c.all || Meet(terms.data(), terms.data() + terms.size(), c.words.data(),
-                      c.words.data() + c.words.size())) {
-      return true;
+    if (c.all) return true;
+    if (std::none_of(words.begin(), words.end(), [&](uint32_t w) {
+          return std::binary_search(c.all_words.begin(), c.all_words.end(), w);
+        })) {
+      continue;
+    }
+    if (c.links.size() > kMaxScored) return true;
+    // The most each changed link can score for the page.
+    uint32_t begin = 0;
+    for (const uint32_t end : c.links) {
+      const uint32_t* first = c.words.data() + begin;
+      const uint32_t* last = c.words.data() + end;
+      begin = end;
+      int most = 0;
+      for (uint32_t w : words) most += WeightIn(first, last, w);
+      for (const std::vector<uint32_t>& phrase : phrases) {
+        if (std::all_of(phrase.begin(), phrase.end(), [&](uint32_t w) {
+              return WeightIn(first, last, w) != 0;
+            })) {
+          most += 4;  // In the title and elsewhere: 3 + 1.
+        }
+      }
+      if (most >= cut) return true;
     }
   }
   return false;

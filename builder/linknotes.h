@@ -5,15 +5,19 @@
 // Per feed and version of its links (their LinksHash()), a notes file
 // SITE/.linkpage-cache/parsed/NAME@HASH holds, per link in order, a hash of
 // its content, a hash of its normalised URL and hashes of its words
-// (AppendTermHashes() of its title, categories and description). It is
+// (AppendTermHashes() of its title, categories and description), each with
+// its weight in the link (the best field it is in, as LinkIndex scores it).
+// It is
 // written when the feed is parsed. SITE/.linkpage-cache/parsed/published
 // names the versions the published site was built with (LinksState).
 //
 // Why words are enough: a page that got links_per_page links that match it
-// can only be given other links if a link with one of its words was added,
-// removed or changed, or if links that stayed changed order. Pages given
-// filler (links that match nothing) depend on every link, and are picked
-// again on any change.
+// can only be given other links if a link was added, removed or changed
+// that scores at least the lowest score of the links it got (PickNote::cut)
+// for it, or if links that stayed changed order. A link's score for a page
+// is bounded by the weights of the page's words in it, plus 4 for each
+// keyword phrase whose words it has. Pages given filler (links that match
+// nothing) depend on every link, and are picked again on any change.
 #ifndef LINKPAGE_LINKNOTES_H_
 #define LINKPAGE_LINKNOTES_H_
 
@@ -23,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "match.h"
 #include "model.h"
 
 namespace linkpage {
@@ -36,7 +41,9 @@ struct LinkNotes {
     uint32_t words_end = 0;    // words[words_begin, words_end).
   };
   std::vector<Entry> links;
-  std::vector<uint32_t> words;  // Per link ascending, each once.
+  // Per link: ascending, each word once, as its hash with the two low
+  // bits replaced by its weight (3 title, 2 category, 1 description).
+  std::vector<uint32_t> words;
 };
 
 // The notes of "links".
@@ -77,18 +84,29 @@ class LinkChanges {
               const LinksState& after);
 
   // Whether picking links for "page" can give other links with "after"'s
-  // links than with "before"'s; "filler": it was given filler links then.
-  bool Concerns(const Page& page, bool filler) const;
+  // links than with "before"'s, where it had "note" (PickNote{} when not
+  // known).
+  bool Concerns(const Page& page, const PickNote& note) const;
 
   // Links "after" drops as duplicates, or -1 when not known.
   int duplicates() const { return duplicates_; }
 
  private:
+  // Past this many changed links in a feed, a page is concerned when
+  // any of its words is in one, whatever its score: scoring each one
+  // for every page would cost more than picking again.
+  static constexpr size_t kMaxScored = 64;
+
   // A feed some of whose links changed.
   struct FeedChange {
     std::string name;
     bool all = false;  // Its links changed order: every page taking it.
-    std::vector<uint32_t> words;  // Of the links that changed, ascending.
+    // The words of the links that changed, as LinkNotes::words, per link
+    // (links[i] is where link i's end; none past kMaxScored links), and
+    // without weights, ascending, once each.
+    std::vector<uint32_t> words;
+    std::vector<uint32_t> links;
+    std::vector<uint32_t> all_words;
   };
   bool all_ = false;  // Notes are missing: every page is concerned.
   std::vector<FeedChange> changed_;

@@ -370,7 +370,7 @@ size_t LinkIndex::PickCount(const Page& page) const {
 }
 
 template <typename Count>
-std::vector<uint32_t> LinkIndex::Rank(const Query& q, bool* filler) const {
+std::vector<uint32_t> LinkIndex::Rank(const Query& q, PickNote* note) const {
   // Scores are tallied for every link of the spans at once, in a scratch
   // array per thread: one byte a link while scores fit (50,000 links:
   // 50 KB, in the L1 and L2 caches), sized to the index and a block more,
@@ -533,7 +533,8 @@ std::vector<uint32_t> LinkIndex::Rank(const Query& q, bool* filler) const {
 
   // Then filler: links of the page's feeds that match nothing. (With
   // fewer than "want" kept, "need" stayed 1: every match was kept.)
-  *filler = ids.size() < q.want;
+  note->filler = ids.size() < q.want;
+  note->cut = top.empty() ? 0 : top.back().first;
   if (ids.size() < q.want) {
     const size_t count = size();
     const size_t start = Fnv1a(q.slug) % count;
@@ -560,13 +561,13 @@ Link LinkIndex::LinkAt(uint32_t id) const {
 
 std::vector<Link> LinkIndex::Pick(const Page& page,
                                   const std::vector<FeedConfig>& feeds,
-                                  bool* filler) const {
+                                  PickNote* note) const {
   Query q;
   q.want = static_cast<size_t>(page.settings.links_per_page);
   std::vector<Link> picked;
-  bool unused;
-  if (!filler) filler = &unused;
-  *filler = q.want > 0;
+  PickNote unused;
+  if (!note) note = &unused;
+  *note = PickNote{q.want > 0, 0};
   if (q.want == 0 || size() == 0) return picked;
   Prepare();
   q.slug = page.slug;
@@ -620,7 +621,7 @@ std::vector<Link> LinkIndex::Pick(const Page& page,
   // all but very long queries.
   const size_t most = 3 * q.words.size() + 4 * q.phrases.size();
   std::vector<uint32_t> ids =
-      most <= UINT8_MAX ? Rank<uint8_t>(q, filler) : Rank<uint32_t>(q, filler);
+      most <= UINT8_MAX ? Rank<uint8_t>(q, note) : Rank<uint32_t>(q, note);
 
   // The records are seldom in the caches: ask for all their bytes first,
   // so that the cache misses of the copies below overlap rather than come

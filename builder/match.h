@@ -23,6 +23,16 @@ std::vector<std::string> Terms(std::string_view text);
 // run keeps to tell, later, which pages a changed link could concern.
 void AppendTermHashes(std::string_view text, std::vector<uint32_t>* out);
 
+// What a later run needs to know of a page's pick (see linknotes.h).
+struct PickNote {
+  // Fewer than links_per_page links matched: the pick depends on the
+  // links that match nothing too.
+  bool filler = true;
+  // Else the lowest score of the links picked: no link scoring less can
+  // be picked.
+  int cut = 0;
+};
+
 // Every link of the run, de-duplicated, with an index from words to links
 // so that a page is matched without scanning every link.
 class LinkIndex {
@@ -49,10 +59,9 @@ class LinkIndex {
   // do not all get the same filler. Link parameters of the link's feed are
   // appended with {slug} and {feed} expanded. The result depends only on the
   // inputs.
-  // "*filler", when given, is set when fewer than links_per_page links
-  // matched: the result then depends on the links that match nothing too.
+  // "*note", when given, receives what a later run needs to know of it.
   std::vector<Link> Pick(const Page& page, const std::vector<FeedConfig>& feeds,
-                         bool* filler = nullptr) const;
+                         PickNote* note = nullptr) const;
 
   // Builds now what the first Pick() would otherwise build (the index
   // from words to links). Safe to call from several threads at once.
@@ -107,9 +116,8 @@ class LinkIndex {
   std::vector<uint32_t> QueryTerms(std::string_view text) const;
   // The indexes of the links Pick() returns, best first, then filler;
   // scores are tallied in "Count", which must hold the largest possible;
-  // "*filler" is set when fewer than q.want links matched.
   template <typename Count>
-  std::vector<uint32_t> Rank(const Query& q, bool* filler) const;
+  std::vector<uint32_t> Rank(const Query& q, PickNote* note) const;
 
   // The link of index "id" as Pick() returns it, before link parameters.
   Link LinkAt(uint32_t id) const;

@@ -91,9 +91,15 @@ TEST_CASE("linknotes: notes are read back as written; torn ones are not",
   // Equal normalised URLs, different content.
   CHECK(notes.links[0].url == notes.links[1].url);
   CHECK(notes.links[0].content != notes.links[1].content);
-  // Words as Terms() gives them, once each: the stop word "the" is not.
-  std::vector<uint32_t> words;
-  AppendTermHashes("chair massage back chairs", &words);
+  // Words as Terms() gives them (the stop words "the" and "for" are not),
+  // once each, with the weight of the best field they are in.
+  auto word = [](std::string_view w, uint32_t weight) {
+    std::vector<uint32_t> hash;
+    AppendTermHashes(w, &hash);
+    return (hash.at(0) & ~3u) | weight;
+  };
+  std::vector<uint32_t> words = {word("chair", 3), word("massage", 2),
+                                 word("chairs", 2), word("back", 1)};
   std::sort(words.begin(), words.end());
   CHECK(std::vector<uint32_t>(notes.words.begin() + notes.links[1].words_begin,
                               notes.words.begin() + notes.links[1].words_end) ==
@@ -169,34 +175,65 @@ TEST_CASE("linknotes: a change concerns the pages with its words",
     Feeds after = before;
     after["a"][2].title = "knee sleeve";
     const LinkChanges c(dir.path(), s0, Note(dir.path(), after));
-    CHECK(c.Concerns(knee, false));
-    CHECK_FALSE(c.Concerns(massage, false));
-    CHECK_FALSE(c.Concerns(knee_b, false));  // Does not take feed a.
-    CHECK(c.Concerns(massage, true));        // Filler: any change.
+    CHECK(c.Concerns(knee, PickNote{false, 1}));
+    CHECK_FALSE(c.Concerns(massage, PickNote{false, 1}));
+    CHECK_FALSE(
+        c.Concerns(knee_b, PickNote{false, 1}));  // Does not take feed a.
+    CHECK(c.Concerns(massage, PickNote{}));       // Filler: any change.
     CHECK(c.duplicates() == 0);
+  }
+  SECTION("a changed link that scores below the page's cut") {
+    Feeds after = before;
+    after["a"][2].title = "knee massage";  // Was "knee brace".
+    const LinkChanges c(dir.path(), s0, Note(dir.path(), after));
+    // "massage" in the title scores 3: a page whose picked links all
+    // score 4 or more cannot get it, nor can the old link (no "massage").
+    CHECK_FALSE(c.Concerns(massage, PickNote{false, 4}));
+    CHECK(c.Concerns(massage, PickNote{false, 3}));
+    // Both words in the title: 6; as a keyword phrase, 4 more.
+    const Page both = MakePage("b", "massage knee", 1);
+    CHECK_FALSE(c.Concerns(both, PickNote{false, 7}));
+    CHECK(c.Concerns(both, PickNote{false, 6}));
+    const Page phrase = MakePage("ph", "pain", 1, {"knee massage"});
+    CHECK(c.Concerns(phrase, PickNote{false, 10}));
+    CHECK_FALSE(c.Concerns(phrase, PickNote{false, 11}));
+    // Unknown cut (an older note): any page with one of the words.
+    CHECK(c.Concerns(massage, PickNote{false, 0}));
+  }
+  SECTION("many changed links: by words alone, whatever the cut") {
+    Feeds after = before;
+    for (int i = 0; i < 100; ++i) {
+      after["b"].push_back(
+          MakeLink("b", "posture", "https://x/n" + std::to_string(i)));
+    }
+    const LinkChanges c(dir.path(), s0, Note(dir.path(), after));
+    CHECK(c.Concerns(posture_b, PickNote{false, 100}));
+    CHECK_FALSE(c.Concerns(knee_b, PickNote{false, 1}));
   }
   SECTION("a link whose price alone changed") {
     Feeds after = before;
     after["b"][0].price = "9.99";
     const LinkChanges c(dir.path(), s0, Note(dir.path(), after));
-    CHECK(c.Concerns(posture_b, false));
-    CHECK_FALSE(c.Concerns(knee_b, false));
+    CHECK(c.Concerns(posture_b, PickNote{false, 1}));
+    CHECK_FALSE(c.Concerns(knee_b, PickNote{false, 1}));
   }
   SECTION("links added and removed") {
     Feeds after = before;
     after["a"].erase(after["a"].begin());
     after["b"].push_back(MakeLink("b", "knee pad", "https://x/6"));
     const LinkChanges c(dir.path(), s0, Note(dir.path(), after));
-    CHECK(c.Concerns(massage, false));  // "massage chair" went.
-    CHECK(c.Concerns(knee_b, false));   // "knee pad" came.
-    CHECK_FALSE(c.Concerns(posture_b, false));
+    CHECK(c.Concerns(massage, PickNote{false, 1}));  // "massage chair" went.
+    CHECK(c.Concerns(knee_b, PickNote{false, 1}));   // "knee pad" came.
+    CHECK_FALSE(c.Concerns(posture_b, PickNote{false, 1}));
   }
   SECTION("links of one feed in another order") {
     Feeds after = before;
     std::swap(after["b"][0], after["b"][1]);
     const LinkChanges c(dir.path(), s0, Note(dir.path(), after));
-    CHECK(c.Concerns(knee_b, false));  // Takes feed b: every page that does.
-    CHECK_FALSE(c.Concerns(MakePage("ka", "knee", 1, {}, {"a"}), false));
+    CHECK(c.Concerns(
+        knee_b, PickNote{false, 1}));  // Takes feed b: every page that does.
+    CHECK_FALSE(
+        c.Concerns(MakePage("ka", "knee", 1, {}, {"a"}), PickNote{false, 1}));
   }
   SECTION("a duplicate URL: the link kept instead is a change") {
     Feeds after = before;
@@ -204,7 +241,7 @@ TEST_CASE("linknotes: a change concerns the pages with its words",
     // which is dropped as a duplicate of it.
     after["a"][2].url = "https://x/4";
     const LinkChanges c(dir.path(), s0, Note(dir.path(), after));
-    CHECK(c.Concerns(posture_b, false));
+    CHECK(c.Concerns(posture_b, PickNote{false, 1}));
     CHECK(c.duplicates() == 1);
   }
   SECTION("a change in links dropped as duplicates concerns no page") {
@@ -213,7 +250,7 @@ TEST_CASE("linknotes: a change concerns the pages with its words",
     Feeds after = before;
     after["b"].back().title = "massage chair for knees";
     const LinkChanges c(dir.path(), s1, Note(dir.path(), after));
-    CHECK_FALSE(c.Concerns(knee, false));
+    CHECK_FALSE(c.Concerns(knee, PickNote{false, 1}));
     CHECK(c.duplicates() == 1);
   }
   SECTION("without the notes of a version, every page") {
@@ -222,12 +259,12 @@ TEST_CASE("linknotes: a change concerns the pages with its words",
     const LinksState s1 = Note(dir.path(), after);
     fs::remove(LinkNotesPath(dir.path(), "a", s0.feeds[0].second));
     const LinkChanges c(dir.path(), s0, s1);
-    CHECK(c.Concerns(posture_b, false));
+    CHECK(c.Concerns(posture_b, PickNote{false, 1}));
     CHECK(c.duplicates() == -1);
   }
   SECTION("no change") {
     const LinkChanges c(dir.path(), s0, s0);
-    CHECK_FALSE(c.Concerns(massage, true));
+    CHECK_FALSE(c.Concerns(massage, PickNote{}));
   }
 }
 
@@ -314,10 +351,10 @@ TEST_CASE("linknotes: a page not concerned is given the same links",
     }
     for (const Page& page : pages) {
       INFO("page " << page.slug << ", topic " << std::string(page.topic));
-      bool filler = false;
-      const auto old_links = Fields(old_index.Pick(page, configs, &filler));
+      PickNote note;
+      const auto old_links = Fields(old_index.Pick(page, configs, &note));
       const auto new_links = Fields(new_index.Pick(page, configs));
-      if (changes.Concerns(page, filler)) {
+      if (changes.Concerns(page, note)) {
         ++concerned;
         changed += old_links != new_links;
       } else {
