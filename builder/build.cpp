@@ -178,6 +178,10 @@ class LazyIndex {
   }
   // Not to be called while another thread may be in Get().
   bool built() const { return state_ == kBuilt; }
+  // Whether another thread is building it (Get() would wait).
+  bool building() const {
+    return state_.load(std::memory_order_acquire) == kBuilding;
+  }
   // Frees the index and the links; Get() may not be called after.
   void Release() { index_.reset(); }
 
@@ -264,12 +268,14 @@ const char* ChangeName(FileChange change) {
 // inputs are those of the published copy is kept as it is, without
 // picking links or without rendering. So is a page made from the same
 // sources but the published site's links, when what changed in the links
-// does not concern it.
+// does not concern it. With "deferred" given, a published page that needs
+// links while another thread builds the index is left for later: the
+// function returns true with "*deferred" set, having changed nothing.
 bool RenderPage(const Site& site, int year, uint64_t site_inputs,
                 const RunLinks& run_links, int64_t start_ns, const Page& page,
                 const Renderer& renderer, LazyIndex* index,
                 const std::function<bool()>& meanwhile, Publisher* publisher,
-                PageOutcome* out, std::string* err) {
+                PageOutcome* out, std::string* err, bool* deferred) {
   const std::string article =
       (fs::path(site.dir) / std::string_view(page.article)).string();
   const std::string path = page.slug + "/index.html";
@@ -306,6 +312,10 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
   std::vector<Link> links;  // A page that takes none needs no index.
   PickNote pick;
   if (page.settings.links_per_page > 0) {
+    if (deferred && recorded && index->building()) {
+      *deferred = true;
+      return true;
+    }
     links = index->Get(meanwhile).Pick(page, site.feeds, &pick);
   }
   note.tag = PickTag(links.size(), pick);
@@ -375,21 +385,46 @@ bool RenderPages(const Site& site, int year, int jobs, const RunLinks& links,
     }
     return false;
   };
+  // Published pages that needed links while another thread built the
+  // index (guarded by mu): each thread takes them once the site's pages
+  // are all taken, and only a thread that has yet to take them adds one.
+  std::vector<size_t> later;
+  // The next page, and whether it may be left for later.
+  auto take = [&](size_t* i, bool* may_defer) {
+    if ((*i = next++) < n) {
+      *may_defer = true;
+      return true;
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    if (later.empty()) return false;
+    *i = later.back();
+    later.pop_back();
+    *may_defer = false;
+    return true;
+  };
   auto work = [&] {
     Renderer renderer;
     renderer.LoadFrom(templates);
     std::string e;
     const uint64_t site_inputs = SiteInputs(site, year, renderer);
-    for (size_t i; !failed && (i = next++) < n;) {
+    size_t i;
+    bool may_defer;
+    while (!failed && take(&i, &may_defer)) {
+      bool deferred = false;
       if (!RenderPage(site, year, site_inputs, links, start_ns, site.pages[i],
                       renderer, index, prepare_dir, publisher, &(*outcomes)[i],
-                      &e)) {
+                      &e, may_defer ? &deferred : nullptr)) {
         std::lock_guard<std::mutex> lock(mu);
         if (i < failed_at) {
           failed_at = i;
           *err = e;
         }
         failed = true;
+      }
+      if (deferred) {
+        std::lock_guard<std::mutex> lock(mu);
+        later.push_back(i);
+        continue;
       }
       size_t d = ++done;
       if (progress && (d % 500 == 0 || d == n)) {
