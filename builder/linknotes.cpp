@@ -310,6 +310,10 @@ LinkChanges::LinkChanges(const std::string& cache_dir, const LinksState& before,
   const auto after_seq =
       common(after_order, after_kept, after, before_kept, before);
   // The same links in both: a difference is a move within a feed.
+  if (before_seq.size() != after_seq.size()) {  // Cannot be; to be safe.
+    all_ = true;
+    return;
+  }
   for (size_t i = 0; i < before_seq.size(); ++i) {
     if (before_seq[i] != after_seq[i]) changed[before_seq[i].first].all = true;
   }
