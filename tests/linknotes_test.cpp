@@ -16,6 +16,7 @@ namespace linkpage {
 namespace {
 
 namespace fs = std::filesystem;
+using test::MakePage;
 using test::TempDir;
 
 Link MakeLink(const std::string& feed, const std::string& title,
@@ -26,18 +27,6 @@ Link MakeLink(const std::string& feed, const std::string& title,
   l.url = url;
   l.price = price;
   return l;
-}
-
-Page MakePage(const std::string& slug, const std::string& topic, int n,
-              std::vector<std::string> keywords = {},
-              std::vector<std::string> feeds = {}) {
-  Page p;
-  p.slug = test::Keep(slug);
-  p.topic = test::Keep(topic);
-  p.settings.links_per_page = n;
-  p.keywords = test::Keep(keywords);
-  p.feeds = test::Keep(feeds);
-  return p;
 }
 
 // Every field of each link: equal when the links are equal byte for byte.

@@ -12,6 +12,8 @@
 namespace linkpage {
 namespace {
 
+using test::MakePage;
+
 Link MakeLink(const std::string& feed, const std::string& title,
               const std::string& url, const std::string& description = "",
               std::vector<std::string> categories = {}) {
@@ -22,18 +24,6 @@ Link MakeLink(const std::string& feed, const std::string& title,
   l.description = description;
   l.categories = std::move(categories);
   return l;
-}
-
-Page MakePage(const std::string& slug, const std::string& topic, int n,
-              std::vector<std::string> keywords = {},
-              std::vector<std::string> feeds = {}) {
-  Page p;
-  p.slug = test::Keep(slug);
-  p.topic = test::Keep(topic);
-  p.settings.links_per_page = n;
-  p.keywords = test::Keep(keywords);
-  p.feeds = test::Keep(feeds);
-  return p;
 }
 
 std::vector<std::string> Titles(const std::vector<Link>& links) {

@@ -40,6 +40,19 @@ inline std::span<const TextRef> Keep(const std::vector<std::string>& items) {
   return arena.Add(std::span<const TextRef>(refs));
 }
 
+// A page of topic "topic" that wants "n" links, its text kept by Keep().
+inline Page MakePage(const std::string& slug, const std::string& topic, int n,
+                     const std::vector<std::string>& keywords = {},
+                     const std::vector<std::string>& feeds = {}) {
+  Page p;
+  p.slug = Keep(slug);
+  p.topic = Keep(topic);
+  p.settings.links_per_page = n;
+  p.keywords = Keep(keywords);
+  p.feeds = Keep(feeds);
+  return p;
+}
+
 // A fresh directory under $TMPDIR, removed with its contents on scope exit.
 class TempDir {
  public:
