@@ -288,34 +288,53 @@ LinkChanges::LinkChanges(const std::string& cache_dir, const LinksState& before,
       add_words(after.feeds[k.feed].first, k);
     }
   }
-  // Links kept in both must be in the same order. Feeds come in name
-  // order in both states, so only the order within a feed can change.
-  auto common = [&](const std::vector<uint64_t>& order,
-                    const std::unordered_map<uint64_t, KeptLink>& kept,
-                    const LinksState& state,
-                    const std::unordered_map<uint64_t, KeptLink>& other,
-                    const LinksState& other_state) {
-    std::vector<std::pair<std::string_view, uint64_t>> seq;
-    for (uint64_t url : order) {
-      const KeptLink& k = kept.at(url);
-      auto it = other.find(url);
-      if (it != other.end() && same(state, k, other_state, it->second)) {
-        seq.emplace_back(state.feeds[k.feed].first, url);
-      }
+  // Links kept in both, the same, may have moved (feeds come in name
+  // order in both states, so within their feed only). The most of them
+  // that kept their order (a longest increasing run of their old
+  // positions, taken in their new order) stand; a page can only be given
+  // other links by the others, which count as changed.
+  std::unordered_map<uint64_t, uint32_t> before_at;  // URL -> position.
+  for (uint64_t url : before_order) {
+    auto it = after_kept.find(url);
+    if (it != after_kept.end() &&
+        same(before, before_kept.at(url), after, it->second)) {
+      before_at.emplace(url, static_cast<uint32_t>(before_at.size()));
     }
-    return seq;
-  };
-  const auto before_seq =
-      common(before_order, before_kept, before, after_kept, after);
-  const auto after_seq =
-      common(after_order, after_kept, after, before_kept, before);
-  // The same links in both: a difference is a move within a feed.
-  if (before_seq.size() != after_seq.size()) {  // Cannot be; to be safe.
-    all_ = true;
-    return;
   }
-  for (size_t i = 0; i < before_seq.size(); ++i) {
-    if (before_seq[i] != after_seq[i]) changed[before_seq[i].first].all = true;
+  std::vector<uint64_t> moved;  // In their new order, by URL.
+  std::vector<uint32_t> at;     // Their old positions.
+  for (uint64_t url : after_order) {
+    auto it = before_at.find(url);
+    if (it != before_at.end()) {
+      moved.push_back(url);
+      at.push_back(it->second);
+    }
+  }
+  // Patience sorting: tails[k] is where the least last position of a run
+  // of k + 1 ends; "prev" links each one to the one before it in its run.
+  std::vector<uint32_t> tails;
+  std::vector<int64_t> prev(at.size(), -1);
+  for (uint32_t j = 0; j < at.size(); ++j) {
+    const size_t k = static_cast<size_t>(
+        std::lower_bound(tails.begin(), tails.end(), at[j],
+                         [&](uint32_t t, uint32_t v) { return at[t] < v; }) -
+        tails.begin());
+    if (k > 0) prev[j] = tails[k - 1];
+    if (k == tails.size()) {
+      tails.push_back(j);
+    } else {
+      tails[k] = j;
+    }
+  }
+  std::vector<char> stands(at.size(), 0);
+  for (int64_t j = tails.empty() ? -1 : tails.back(); j >= 0; j = prev[j]) {
+    stands[j] = 1;
+  }
+  for (size_t j = 0; j < moved.size(); ++j) {
+    if (!stands[j]) {
+      const KeptLink& k = after_kept.at(moved[j]);
+      add_words(after.feeds[k.feed].first, k);
+    }
   }
   for (auto& [name, c] : changed) {
     c.name = std::string(name);
@@ -353,7 +372,6 @@ bool LinkChanges::Concerns(const Page& page, const PickNote& note) const {
                                          c.name) == page.feeds.end()) {
       continue;
     }
-    if (c.all) return true;
     if (std::none_of(words.begin(), words.end(), [&](uint32_t w) {
           return std::binary_search(c.all_words.begin(), c.all_words.end(), w);
         })) {

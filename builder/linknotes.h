@@ -14,7 +14,8 @@
 // Why words are enough: a page that got links_per_page links that match it
 // can only be given other links if a link was added, removed or changed
 // that scores at least the lowest score of the links it got (PickNote::cut)
-// for it, or if links that stayed changed order. A link's score for a page
+// for it; links that stayed but moved count as changed, but for the most
+// of them that kept their order. A link's score for a page
 // is bounded by the weights of the page's words in it, plus 4 for each
 // keyword phrase whose words it has. Pages given filler (links that match
 // nothing) depend on every link, and are picked again on any change.
@@ -100,7 +101,6 @@ class LinkChanges {
   // A feed some of whose links changed.
   struct FeedChange {
     std::string name;
-    bool all = false;  // Its links changed order: every page taking it.
     // The words of the links that changed, as LinkNotes::words, per link
     // (links[i] is where link i's end; none past kMaxScored links), and
     // without weights, ascending, once each.

@@ -216,13 +216,35 @@ TEST_CASE("linknotes: a change concerns the pages with its words",
     CHECK_FALSE(c.Concerns(posture_b, PickNote{false, 1}));
   }
   SECTION("links of one feed in another order") {
+    before["c"] = {MakeLink("c", "alpha", "https://x/c1"),
+                   MakeLink("c", "bravo", "https://x/c2"),
+                   MakeLink("c", "charlie", "https://x/c3"),
+                   MakeLink("c", "delta", "https://x/c4"),
+                   MakeLink("c", "echo", "https://x/c5")};
+    const LinksState s1 = Note(dir.path(), before);
+    auto page = [](const std::string& word) {
+      return MakePage(word, word, 1, {}, {"c"});
+    };
+    // The last one moved to the front: the others kept their order, and
+    // only pages that it could be given are concerned.
     Feeds after = before;
-    std::swap(after["b"][0], after["b"][1]);
-    const LinkChanges c(dir.path(), s0, Note(dir.path(), after));
-    CHECK(c.Concerns(
-        knee_b, PickNote{false, 1}));  // Takes feed b: every page that does.
-    CHECK_FALSE(
-        c.Concerns(MakePage("ka", "knee", 1, {}, {"a"}), PickNote{false, 1}));
+    std::rotate(after["c"].begin(), after["c"].end() - 1, after["c"].end());
+    const LinkChanges moved(dir.path(), s1, Note(dir.path(), after));
+    CHECK(moved.Concerns(page("echo"), PickNote{false, 1}));
+    for (const char* word : {"alpha", "bravo", "charlie", "delta"}) {
+      CHECK_FALSE(moved.Concerns(page(word), PickNote{false, 1}));
+    }
+    // Reversed: at most one link kept its place among the others.
+    after = before;
+    std::reverse(after["c"].begin(), after["c"].end());
+    const LinkChanges reversed(dir.path(), s1, Note(dir.path(), after));
+    int concerned = 0;
+    for (const char* word : {"alpha", "bravo", "charlie", "delta", "echo"}) {
+      concerned += reversed.Concerns(page(word), PickNote{false, 1});
+    }
+    CHECK(concerned == 4);
+    CHECK_FALSE(reversed.Concerns(MakePage("ka", "knee", 1, {}, {"a"}),
+                                  PickNote{false, 1}));
   }
   SECTION("a duplicate URL: the link kept instead is a change") {
     Feeds after = before;
