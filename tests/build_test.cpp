@@ -29,20 +29,10 @@ namespace fs = std::filesystem;
 using test::CopyExampleSite;
 using test::FakeEnv;
 using test::ReadFile;
+using test::SiteOptions;
 using test::TempDir;
 using test::Tree;
 using test::WriteFile;
-
-Options SiteOptions(const std::string& site_dir,
-                    const std::string& out_dir = "") {
-  Options o;
-  o.site_dir = site_dir;
-  o.out_dir = out_dir;
-  o.offline = true;
-  o.env = FakeEnv();
-  o.now = 1700000000;
-  return o;
-}
 
 std::string Text(const pugi::xml_node& n) {
   std::string s;

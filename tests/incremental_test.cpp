@@ -26,20 +26,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::CopyExampleSite;
-using test::FakeEnv;
 using test::ReadFile;
+using test::SiteOptions;
 using test::TempDir;
 using test::Tree;
 using test::WriteFile;
-
-Options SiteOptions(const std::string& site_dir) {
-  Options o;
-  o.site_dir = site_dir;
-  o.offline = true;  // No feed cache is stored: a clean build sees the same.
-  o.env = FakeEnv();
-  o.now = 1700000000;
-  return o;
-}
 
 // One item of a synthetic feed. "key" is the URL as first made; "url"
 // is how this item spells it (NormalizeUrl() gives the same for both).

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config.h"
+#include "options.h"
 
 namespace linkpage::test {
 
@@ -118,6 +119,20 @@ inline EnvLookup FakeEnv(std::map<std::string, std::string> vars = {}) {
     if (it == vars.end()) return std::nullopt;
     return it->second;
   };
+}
+
+// Options for a build of the site in "site_dir" (into "out_dir", or
+// SITE/out): offline, with FakeEnv() and a fixed clock. Offline, no feed
+// cache is stored, so that a build from scratch sees the same feeds.
+inline Options SiteOptions(const std::string& site_dir,
+                           const std::string& out_dir = "") {
+  Options o;
+  o.site_dir = site_dir;
+  o.out_dir = out_dir;
+  o.offline = true;
+  o.env = FakeEnv();
+  o.now = 1700000000;
+  return o;
 }
 
 }  // namespace linkpage::test
