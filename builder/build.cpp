@@ -210,8 +210,10 @@ struct RunLinks {
 constexpr int64_t kFillerTag = int64_t{1} << 32;
 constexpr int kCutShift = 33;
 int64_t PickTag(size_t links, const PickNote& pick) {
-  return static_cast<int64_t>(links) | (pick.filler ? kFillerTag : 0) |
-         int64_t{pick.cut} << kCutShift;
+  // A cut past 30 bits (it cannot be) is noted as filler: safe either way.
+  const bool filler = pick.filler || pick.cut >= (1 << 30);
+  return static_cast<int64_t>(links) | (filler ? kFillerTag : 0) |
+         (filler ? 0 : int64_t{pick.cut} << kCutShift);
 }
 int32_t LinksOfTag(int64_t tag) {
   return static_cast<int32_t>(tag & (kFillerTag - 1));
@@ -310,7 +312,7 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
     }
   }
   std::vector<Link> links;  // A page that takes none needs no index.
-  PickNote pick;
+  PickNote pick{false, 0};  // No links wanted: none depend on the links.
   if (page.settings.links_per_page > 0) {
     if (deferred && recorded && index->building()) {
       *deferred = true;
@@ -596,8 +598,10 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
   report->published = true;
   // The links the published site is made with, for the next run to tell
   // what changed since (best effort: without it, every page picks again).
-  if (!have_published || published.hash != run_links.hash) {
-    WritePublishedLinks(cache.string(), run_links.state, &err);
+  if ((!have_published || published.hash != run_links.hash) &&
+      !WritePublishedLinks(cache.string(), run_links.state, &err)) {
+    log << "linkpage: warning: " << err
+        << "; the next run after a feed change picks every page's links\n";
   }
 
   int degraded = 0, changed = 0;

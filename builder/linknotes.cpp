@@ -1,6 +1,7 @@
 #include "linknotes.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -24,6 +25,9 @@ namespace {
 // checksum of what follows, each a uint64_t; then the entries and the
 // words as they are in memory. The cache is this machine's only.
 constexpr std::string_view kNotesMagic = "linkpage-link-notes 2\n";
+// Changes with what the notes mean (the words, their weights, the fields
+// hashed): it is part of their file names.
+constexpr int64_t kNotesFormat = 2;
 constexpr int64_t kMaxNotesBytes = int64_t{1} << 30;
 static_assert(std::is_trivially_copyable_v<LinkNotes::Entry> &&
               sizeof(LinkNotes::Entry) == 24);
@@ -68,6 +72,24 @@ struct KeptLink {
   const LinkNotes* notes = nullptr;
   const LinkNotes::Entry* entry = nullptr;
 };
+
+// The name of the notes file of "feed"'s links of LinksHash() "hash".
+std::string LinkNotesName(std::string_view feed, uint64_t hash) {
+  // Feed names hold no '@' (config.cpp): NAME@KEY is no other feed's.
+  const uint64_t key = Hasher()
+                           .Add(LINKPAGE_VERSION)
+                           .Add(kNotesFormat)
+                           .Add(static_cast<int64_t>(hash))
+                           .value();
+  return std::string(feed) + "@" + Hex(key);
+}
+
+bool ValidFeedName(std::string_view name) {
+  return !name.empty() && std::isalnum(static_cast<unsigned char>(name[0])) &&
+         name.find_first_not_of(
+             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+             "opqrstuvwxyz0123456789_.-") == std::string_view::npos;
+}
 
 }  // namespace
 
@@ -114,8 +136,14 @@ LinkNotes NoteLinks(const std::vector<Link>& links) {
 
 std::string LinkNotesPath(const std::string& cache_dir, std::string_view feed,
                           uint64_t hash) {
-  // Feed names hold no '@' (config.cpp): NAME@HASH is no other feed's.
-  return cache_dir + "/parsed/" + std::string(feed) + "@" + Hex(hash);
+  return cache_dir + "/parsed/" + LinkNotesName(feed, hash);
+}
+
+uint64_t StateHash(const std::vector<uint64_t>& feed_hashes) {
+  Hasher h;
+  h.Add(static_cast<int64_t>(feed_hashes.size()));
+  for (uint64_t f : feed_hashes) h.Add(static_cast<int64_t>(f));
+  return h.value();
 }
 
 bool WriteLinkNotes(const std::string& path, const LinkNotes& notes,
@@ -153,11 +181,15 @@ bool ReadLinkNotes(const std::string& path, LinkNotes* notes) {
   }
   notes->links.resize(links);
   notes->words.resize(words);
-  std::memcpy(notes->links.data(), text.data() + at,
-              links * sizeof(LinkNotes::Entry));
-  std::memcpy(notes->words.data(),
-              text.data() + at + links * sizeof(LinkNotes::Entry),
-              words * sizeof(uint32_t));
+  if (links > 0) {
+    std::memcpy(notes->links.data(), text.data() + at,
+                links * sizeof(LinkNotes::Entry));
+  }
+  if (words > 0) {
+    std::memcpy(notes->words.data(),
+                text.data() + at + links * sizeof(LinkNotes::Entry),
+                words * sizeof(uint32_t));
+  }
   for (const LinkNotes::Entry& e : notes->links) {
     if (e.words_begin > e.words_end || e.words_end > words) return false;
   }
@@ -185,11 +217,16 @@ bool ReadPublishedLinks(const std::string& cache_dir, LinksState* state) {
     if (line_end == std::string::npos) return false;
     const std::string line = text.substr(at, line_end - at);
     const size_t space = line.find(' ');
-    if (space != 16 || line.size() == 17) return false;
+    if (space != 16 || !ValidFeedName(std::string_view(line).substr(17))) {
+      return false;
+    }
     state->feeds.emplace_back(line.substr(17),
                               std::strtoull(line.c_str(), nullptr, 16));
   }
-  return true;
+  // A file cut short, or edited, does not add up.
+  std::vector<uint64_t> hashes;
+  for (const auto& [name, hash] : state->feeds) hashes.push_back(hash);
+  return StateHash(hashes) == state->hash;
 }
 
 bool WritePublishedLinks(const std::string& cache_dir, const LinksState& state,
@@ -198,7 +235,7 @@ bool WritePublishedLinks(const std::string& cache_dir, const LinksState& state,
   std::set<std::string> keep;
   for (const auto& [name, hash] : state.feeds) {
     text += Hex(hash) + " " + name + "\n";
-    keep.insert(name + "@" + Hex(hash));
+    keep.insert(LinkNotesName(name, hash));
   }
   if (!WriteAtomically(StatePath(cache_dir), text, err)) return false;
   // The notes of other versions will not be compared with again.
@@ -221,7 +258,11 @@ LinkChanges::LinkChanges(const std::string& cache_dir, const LinksState& before,
     for (const auto& [name, hash] : state.feeds) {
       const std::string path = LinkNotesPath(cache_dir, name, hash);
       auto [it, added] = notes.try_emplace(path);
-      if (added && !ReadLinkNotes(path, &it->second)) return false;
+      if (added && !ReadLinkNotes(path, &it->second)) {
+        std::error_code ec;
+        fs::remove(path, ec);  // Torn or corrupt: not to be tried again.
+        return false;
+      }
       out->push_back(&it->second);
     }
     return true;

@@ -3,13 +3,16 @@
 // change can concern.
 //
 // Per feed and version of its links (their LinksHash()), a notes file
-// SITE/.linkpage-cache/parsed/NAME@HASH holds, per link in order, a hash of
+// SITE/.linkpage-cache/parsed/NAME@KEY (KEY: a hash of that and of the
+// notes' format and the linkpage version, so that no build reads notes
+// another version wrote) holds, per link in order, a hash of
 // its content, a hash of its normalised URL and hashes of its words
 // (AppendTermHashes() of its title, categories and description), each with
 // its weight in the link (the best field it is in, as LinkIndex scores it).
 // It is
-// written when the feed is parsed. SITE/.linkpage-cache/parsed/published
-// names the versions the published site was built with (LinksState).
+// written when the feed is parsed and no readable one is there.
+// SITE/.linkpage-cache/published-links names the versions the published
+// site was built with (LinksState).
 //
 // Why words are enough: a page that got links_per_page links that match it
 // can only be given other links if a link was added, removed or changed
@@ -63,14 +66,17 @@ bool ReadLinkNotes(const std::string& path, LinkNotes* notes);
 
 // The versions of the links a site was built with.
 struct LinksState {
-  uint64_t hash = 0;  // FeedLinks::hash() of them all.
+  uint64_t hash = 0;  // StateHash() of "feeds".
   // Feed name -> LinksHash() of its links, in name order.
   std::vector<std::pair<std::string, uint64_t>> feeds;
 };
 
-// The state SITE/.linkpage-cache/parsed/published records; false when
-// there is none or it is unreadable.
+// The state SITE/.linkpage-cache/published-links records; false when
+// there is none, or it is unreadable or does not add up.
 bool ReadPublishedLinks(const std::string& cache_dir, LinksState* state);
+// The hash of a state's feeds' hashes, in order (FeedLinks::hash()).
+uint64_t StateHash(const std::vector<uint64_t>& feed_hashes);
+
 // Records "state" as the published site's, and removes the notes of
 // versions it does not have.
 bool WritePublishedLinks(const std::string& cache_dir, const LinksState& state,
@@ -80,7 +86,8 @@ bool WritePublishedLinks(const std::string& cache_dir, const LinksState& state,
 class LinkChanges {
  public:
   // Compares the notes of "before" and "after" in "cache_dir". When
-  // notes are missing, every page is concerned.
+  // notes are missing, every page is concerned; notes that cannot be read
+  // are removed, to be written anew when their feed is next parsed.
   LinkChanges(const std::string& cache_dir, const LinksState& before,
               const LinksState& after);
 
@@ -102,8 +109,9 @@ class LinkChanges {
   struct FeedChange {
     std::string name;
     // The words of the links that changed, as LinkNotes::words, per link
-    // (links[i] is where link i's end; none past kMaxScored links), and
-    // without weights, ascending, once each.
+    // (links[i] is where link i's end; past kMaxScored links, "words" is
+    // emptied and "links" holds kMaxScored + 1 zeros), and without
+    // weights, ascending, once each.
     std::vector<uint32_t> words;
     std::vector<uint32_t> links;
     std::vector<uint32_t> all_words;

@@ -115,7 +115,7 @@ class LinkIndex {
   // no page looks for.
   std::vector<uint32_t> QueryTerms(std::string_view text) const;
   // The indexes of the links Pick() returns, best first, then filler;
-  // scores are tallied in "Count", which must hold the largest possible;
+  // scores are tallied in "Count", which must hold the largest possible.
   template <typename Count>
   std::vector<uint32_t> Rank(const Query& q, PickNote* note) const;
 

@@ -431,10 +431,9 @@ uint64_t LinksHash(const std::vector<Link>& links) {
 }
 
 uint64_t FeedLinks::hash() const {
-  Hasher h;
-  h.Add(static_cast<int64_t>(parts.size()));
-  for (const FeedPart& p : parts) h.Add(static_cast<int64_t>(p.hash));
-  return h.value();
+  std::vector<uint64_t> hashes;
+  for (const FeedPart& p : parts) hashes.push_back(p.hash);
+  return StateHash(hashes);
 }
 
 std::vector<Link> FeedLinks::Take(int jobs) {

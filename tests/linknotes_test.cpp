@@ -140,6 +140,15 @@ TEST_CASE("linknotes: the published state is kept, other versions' notes go",
   CHECK(fs::exists(LinkNotesPath(dir.path(), "a", s2.feeds[0].second)));
   CHECK(fs::exists(LinkNotesPath(dir.path(), "b.2", s2.feeds[1].second)));
 
+  // Cut short, or a feed's line edited: it does not add up.
+  const std::string text = test::ReadFile(dir / "published-links");
+  test::WriteFile(dir / "published-links",
+                  text.substr(0, text.rfind('\n', text.size() - 2) + 1));
+  CHECK_FALSE(ReadPublishedLinks(dir.path(), &read));
+  std::string edited = text;
+  edited[edited.find('\n') + 1] ^= 1;
+  test::WriteFile(dir / "published-links", edited);
+  CHECK_FALSE(ReadPublishedLinks(dir.path(), &read));
   test::WriteFile(dir / "published-links", "linkpage-published-links 1\n");
   CHECK_FALSE(ReadPublishedLinks(dir.path(), &read));
 }
@@ -272,6 +281,13 @@ TEST_CASE("linknotes: a change concerns the pages with its words",
     const LinkChanges c(dir.path(), s0, s1);
     CHECK(c.Concerns(posture_b, PickNote{false, 1}));
     CHECK(c.duplicates() == -1);
+    // Torn notes are as good as none, and are removed.
+    Note(dir.path(), before);
+    const std::string torn = LinkNotesPath(dir.path(), "b", s0.feeds[1].second);
+    test::WriteFile(torn, test::ReadFile(torn).substr(0, 40));
+    const LinkChanges c2(dir.path(), s0, s1);
+    CHECK(c2.Concerns(posture_b, PickNote{false, 1}));
+    CHECK_FALSE(fs::exists(torn));
   }
   SECTION("no change") {
     const LinkChanges c(dir.path(), s0, s0);
