@@ -591,6 +591,13 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
     return Fail(log, report, err);
   }
   lap("render");
+  if (!links.changed_while_taken.empty()) {
+    // Pages were picked from links other than those their sources name.
+    return Fail(log, report,
+                "feed \"" + links.changed_while_taken[0] +
+                    "\": its file changed while the build ran; run the "
+                    "build again");
+  }
   report->removed_pages = RemovedPages(site, out_dir);
   int removed_files = 0;
   if (!publisher.Commit(&removed_files, &err)) return Fail(log, report, err);

@@ -448,6 +448,7 @@ std::vector<Link> FeedLinks::Take(int jobs) {
   std::vector<Link> links(start.back());
   std::atomic<size_t> next{0};
   std::vector<uint8_t> misplaced(parts.size(), 0);  // One writer each.
+  std::vector<uint8_t> changed(parts.size(), 0);    // Ditto.
   std::atomic<bool> moved_all{true};
   auto work = [&] {
     std::vector<Link> parsed;
@@ -468,7 +469,10 @@ std::vector<Link> FeedLinks::Take(int jobs) {
         std::exchange(p.body, std::string());  // Frees it (see above).
         p.deferred = false;
         from = &parsed;
-        if (!p.notes_path.empty() && LinksHash(parsed) == p.hash) {
+        // Bytes held in memory parse as before; a file may have changed.
+        const bool same = p.local_path.empty() || LinksHash(parsed) == p.hash;
+        changed[i] = !same;
+        if (!p.notes_path.empty() && same) {
           WriteLinkNotes(p.notes_path, NoteLinks(parsed), &err);
         }
       }
@@ -499,6 +503,9 @@ std::vector<Link> FeedLinks::Take(int jobs) {
                     std::make_move_iterator(end));
     }
     links = std::move(placed);
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (changed[i]) changed_while_taken.push_back(parts[i].feed->name);
   }
   parts.clear();
   return links;

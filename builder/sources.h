@@ -45,10 +45,13 @@ class FeedLinks {
   // Of every link, in order: equal links, equal hash. Parses nothing.
   uint64_t hash() const;
   // Every link, in order, parsing the deferred feeds on up to "jobs"
-  // threads. Leaves this empty.
+  // threads. Leaves "parts" empty.
   std::vector<Link> Take(int jobs);
 
   std::vector<FeedPart> parts;
+  // Set by Take(): the feeds whose local file changed between its read
+  // and its parse, whose links are thus not those hash() covers.
+  std::vector<std::string> changed_while_taken;
 };
 
 // A hash of "links" and their order.

@@ -553,6 +553,7 @@ TEST_CASE("sources: a document parsed before is parsed again only on need") {
   gather(&sixth, &report);
   CHECK(deferred(sixth) == "dd");
   CHECK(sixth.Take(1).size() == 4);
+  CHECK(sixth.changed_while_taken.empty());
 
   // A local document changed between the gathering and the taking: its
   // new links are taken, in their feed's place.
@@ -569,6 +570,14 @@ TEST_CASE("sources: a document parsed before is parsed again only on need") {
   std::string order;
   for (const Link& l : grown) order += l.feed + ":" + l.title + " ";
   CHECK(order == "a:x a:y a:z b:dos b:two ");
+  // Either way, and with as many links, the change is told.
+  CHECK(seventh.changed_while_taken == std::vector<std::string>{"a"});
+  FeedLinks eighth;
+  gather(&eighth, &report);
+  REQUIRE(deferred(eighth) == "pd");  // a's new bytes: parsed now.
+  WriteFile(dir / "b.xml", rss("tres"));
+  eighth.Take(1);
+  CHECK(eighth.changed_while_taken == std::vector<std::string>{"b"});
 }
 
 TEST_CASE("sources: fetch refreshes the cache and builds nothing") {
