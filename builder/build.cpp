@@ -675,6 +675,7 @@ int Check(const Options& options, std::ostream& log) {
   std::vector<Link> links;
   Options offline = options;
   offline.offline = true;
+  offline.read_only = true;  // "check" writes nothing.
   if (!GatherFeeds(site, offline, log, &report, &links, &err)) {
     log << "linkpage: error: " << err << "\n";
     ++problems;

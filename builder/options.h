@@ -20,6 +20,9 @@ struct Options {
   int jobs = 0;  // 0: one per core.
   std::string report_path;
   bool progress = false;  // Show progress on the log (a terminal).
+  // Write nothing, not even the parse notes (linkpage check); implies
+  // nothing of "offline".
+  bool read_only = false;
   // Seams for tests: the environment and the clock (seconds since the
   // epoch; std::nullopt: the real clock).
   EnvLookup env = ProcessEnv();

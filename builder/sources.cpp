@@ -98,13 +98,14 @@ void WriteParseNote(const std::string& path, uint64_t key,
 
 // Parses "body" and checks it has usable links; a document the parse note
 // in "cache_dir" describes is not parsed (out->deferred, out->body left
-// empty: the caller keeps the document). The notes of the links
-// (linknotes.h) are written when missing, or left to FeedLinks::Take()
-// for a document not parsed. On failure returns false with "*problem"
-// saying why.
+// empty: the caller keeps the document). Unless "read_only", the parse
+// note and the notes of the links (linknotes.h) are written when missing,
+// the latter left to FeedLinks::Take() for a document not parsed. On
+// failure returns false with "*problem" saying why.
 bool ParseUsable(const FeedConfig& feed, const std::string& body,
                  const std::string& source, const std::string& cache_dir,
-                 FeedPart* out, FeedStats* stats, std::string* problem) {
+                 bool read_only, FeedPart* out, FeedStats* stats,
+                 std::string* problem) {
   *out = FeedPart();
   out->feed = &feed;
   *stats = FeedStats{};
@@ -113,7 +114,9 @@ bool ParseUsable(const FeedConfig& feed, const std::string& body,
   if (ReadParseNote(note_path, key, stats, &out->count, &out->hash)) {
     out->deferred = true;
     std::string notes = LinkNotesPath(cache_dir, feed.name, out->hash);
-    if (::access(notes.c_str(), F_OK) != 0) out->notes_path = std::move(notes);
+    if (!read_only && ::access(notes.c_str(), F_OK) != 0) {
+      out->notes_path = std::move(notes);
+    }
     return true;
   }
   std::string err;
@@ -129,6 +132,7 @@ bool ParseUsable(const FeedConfig& feed, const std::string& body,
   }
   out->count = static_cast<int>(out->links.size());
   out->hash = LinksHash(out->links);
+  if (read_only) return true;
   WriteParseNote(note_path, key, *stats, out->count, out->hash);
   const std::string notes = LinkNotesPath(cache_dir, feed.name, out->hash);
   // Best effort: without notes, every page picks again.
@@ -171,7 +175,7 @@ Outcome Decide(const FeedConfig& feed, const Options& options,
   std::string problem;
   if (fetched.ok && fetched.not_modified) {
     if (cached && ParseUsable(feed, cached->body, fetched.source, cache->dir(),
-                              &out.part, &stats, &problem)) {
+                              options.read_only, &out.part, &stats, &problem)) {
       out.body = &cached->body;
       fr.status = "not_modified";
       fr.from_cache = true;
@@ -194,8 +198,8 @@ Outcome Decide(const FeedConfig& feed, const Options& options,
                 "is unusable";
     }
   } else if (fetched.ok) {
-    if (ParseUsable(feed, fetched.body, fetched.source, cache->dir(), &out.part,
-                    &stats, &problem)) {
+    if (ParseUsable(feed, fetched.body, fetched.source, cache->dir(),
+                    options.read_only, &out.part, &stats, &problem)) {
       out.body = &fetched.body;
       const int n = out.part.count;
       if (copy_usable && cached->links > 0 &&
@@ -244,8 +248,8 @@ Outcome Decide(const FeedConfig& feed, const Options& options,
     fr.error = problem;
     std::string copy_problem;
     if (copy_usable &&
-        ParseUsable(feed, cached->body, cached->url, cache->dir(), &out.part,
-                    &stats, &copy_problem)) {
+        ParseUsable(feed, cached->body, cached->url, cache->dir(),
+                    options.read_only, &out.part, &stats, &copy_problem)) {
       out.body = &cached->body;
       fr.status = "stale";
       fr.from_cache = true;

@@ -387,10 +387,18 @@ TEST_CASE("cli: build and check on a copy of the example site") {
   TempDir dir;
   CopyExampleSite(dir.path());
   std::string out;
+  const auto inputs = Tree(dir.path());
   CHECK(RunBinary("check --site " + dir.path(), &out) == 0);
+  // It writes nothing: no output, no cache, no note.
   CHECK_FALSE(fs::exists(dir / "out"));
+  CHECK_FALSE(fs::exists(dir / ".linkpage-cache"));
+  CHECK(Tree(dir.path()) == inputs);
   CHECK(RunBinary("build --offline --site " + dir.path(), &out) == 0);
   CHECK(fs::exists(dir / "out/index.html"));
+  // Nor after a build: the cache stays as the build left it.
+  const auto built = Tree(dir.path());
+  CHECK(RunBinary("check --site " + dir.path(), &out) == 0);
+  CHECK(Tree(dir.path()) == built);
   CHECK(RunBinary("build --site " + dir.path() + "/nonexistent", &out) == 1);
   CHECK_THAT(out, Catch::Contains("site.json: cannot read"));
 }
