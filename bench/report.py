@@ -114,9 +114,11 @@ def table(r):
     fc = sc.get("linkpage_feed_change", {})
     if fc:
         lines.append("Feed change: %d placed items of feed `%s` get a new title before each run; "
-                     "the run reports %s pages changed."
+                     "the run reports %s pages changed, %s of %s pages picking their links again."
                      % (fc.get("changed_items", 0), fc.get("changed_feed", "?"),
-                        fc.get("totals", {}).get("pages_changed", "?")))
+                        fc.get("totals", {}).get("pages_changed", "?"),
+                        fc.get("totals", {}).get("pages_picked", "?"),
+                        "{:,}".format(r.get("pages", 0))))
     lines.append("")
     lines.append("| ratio | value | target | |")
     lines.append("|---|---:|---:|---|")
