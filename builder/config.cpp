@@ -650,11 +650,7 @@ bool LoadFeedJson(const fs::path& path, const EnvLookup& env,
     *err = f.error();
     return false;
   }
-  if (feed->name.empty() || !std::isalnum(static_cast<unsigned char>(
-                                feed->name[0])) ||
-      feed->name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
-                                   "opqrstuvwxyz0123456789_.-") !=
-          std::string::npos) {
+  if (!IsValidFeedName(feed->name)) {
     *err = file + ": feed name \"" + feed->name +
            "\" is not valid: use letters, digits, '-', '_' and '.'";
     return false;
@@ -753,6 +749,13 @@ bool ExpandVars(const std::string& text, const EnvLookup& env,
   }
   *out = std::move(result);
   return true;
+}
+
+bool IsValidFeedName(std::string_view name) {
+  return !name.empty() && std::isalnum(static_cast<unsigned char>(name[0])) &&
+         name.find_first_not_of(
+             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+             "opqrstuvwxyz0123456789_.-") == std::string_view::npos;
 }
 
 bool LoadSite(const std::string& dir, const EnvLookup& env, Site* site,

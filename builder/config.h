@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "model.h"
 
@@ -22,6 +23,10 @@ EnvLookup ProcessEnv();
 bool ExpandVars(const std::string& text, const EnvLookup& env,
                 const std::string& context, std::string* out,
                 std::string* err);
+
+// Whether "name" may name a feed: letters, digits, '-', '_' and '.',
+// starting with a letter or digit (so never '@', '/' or a dot file).
+bool IsValidFeedName(std::string_view name);
 
 // Reads "dir"/site.json and every "dir"/link-feeds/*.json (sorted by file
 // name). On failure returns false and sets "*err" to one message naming the

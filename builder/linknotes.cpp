@@ -1,7 +1,6 @@
 #include "linknotes.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -10,9 +9,11 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "config.h"
 #include "file.h"
 #include "hash.h"
 #include "match.h"
+#include "sources.h"
 #include "url.h"
 
 namespace linkpage {
@@ -84,13 +85,6 @@ std::string LinkNotesName(std::string_view feed, uint64_t hash) {
   return std::string(feed) + "@" + Hex(key);
 }
 
-bool ValidFeedName(std::string_view name) {
-  return !name.empty() && std::isalnum(static_cast<unsigned char>(name[0])) &&
-         name.find_first_not_of(
-             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
-             "opqrstuvwxyz0123456789_.-") == std::string_view::npos;
-}
-
 }  // namespace
 
 LinkNotes NoteLinks(const std::vector<Link>& links) {
@@ -99,11 +93,7 @@ LinkNotes NoteLinks(const std::vector<Link>& links) {
   for (const Link& l : links) {
     LinkNotes::Entry e;
     Hasher h;
-    h.Add(l.title).Add(l.url).Add(l.description).Add(l.display_host);
-    h.Add(l.image).Add(l.price).Add(l.currency).Add(l.advertiser);
-    h.Add(static_cast<int64_t>(l.categories.size()));
-    for (const std::string& c : l.categories) h.Add(c);
-    e.content = h.value();
+    e.content = AddLinkFields(l, &h).value();
     e.url = Hasher().Add(NormalizeUrl(l.url)).value();
     const size_t begin = n.words.size();
     auto add = [&](std::string_view text, uint32_t weight) {
@@ -217,7 +207,7 @@ bool ReadPublishedLinks(const std::string& cache_dir, LinksState* state) {
     if (line_end == std::string::npos) return false;
     const std::string line = text.substr(at, line_end - at);
     const size_t space = line.find(' ');
-    if (space != 16 || !ValidFeedName(std::string_view(line).substr(17))) {
+    if (space != 16 || !IsValidFeedName(std::string_view(line).substr(17))) {
       return false;
     }
     state->feeds.emplace_back(line.substr(17),

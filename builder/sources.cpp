@@ -422,15 +422,18 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
   return ok;
 }
 
+Hasher& AddLinkFields(const Link& l, Hasher* h) {
+  h->Add(l.title).Add(l.url).Add(l.description).Add(l.display_host);
+  h->Add(l.image).Add(l.price).Add(l.currency).Add(l.advertiser);
+  h->Add(static_cast<int64_t>(l.categories.size()));
+  for (const std::string& c : l.categories) h->Add(c);
+  return *h;
+}
+
 uint64_t LinksHash(const std::vector<Link>& links) {
   Hasher h;
   h.Add(static_cast<int64_t>(links.size()));
-  for (const Link& l : links) {
-    h.Add(l.feed).Add(l.title).Add(l.url).Add(l.description);
-    h.Add(l.display_host).Add(l.image).Add(l.price).Add(l.currency);
-    h.Add(l.advertiser).Add(static_cast<int64_t>(l.categories.size()));
-    for (const std::string& c : l.categories) h.Add(c);
-  }
+  for (const Link& l : links) AddLinkFields(l, &h.Add(l.feed));
   return h.value();
 }
 

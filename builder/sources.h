@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hash.h"
 #include "model.h"
 #include "options.h"
 #include "report.h"
@@ -56,6 +57,10 @@ class FeedLinks {
 
 // A hash of "links" and their order.
 uint64_t LinksHash(const std::vector<Link>& links);
+
+// Adds every field of "link" but its feed name to "*h", in a fixed order;
+// returns "*h".
+Hasher& AddLinkFields(const Link& link, Hasher* h);
 
 // Fetches and parses every feed of "site" (http(s) feeds concurrently, at
 // most options.jobs transfers at once, kDefaultFetchJobs when 0), appending

@@ -45,17 +45,16 @@ using Feeds = std::map<std::string, std::vector<Link>>;
 // parsed them does, and returns their state.
 LinksState Note(const std::string& cache_dir, const Feeds& feeds) {
   LinksState state;
-  Hasher h;
-  h.Add(static_cast<int64_t>(feeds.size()));
+  std::vector<uint64_t> hashes;
   for (const auto& [name, links] : feeds) {
     const uint64_t hash = LinksHash(links);
     std::string err;
     REQUIRE(WriteLinkNotes(LinkNotesPath(cache_dir, name, hash),
                            NoteLinks(links), &err));
     state.feeds.emplace_back(name, hash);
-    h.Add(static_cast<int64_t>(hash));
+    hashes.push_back(hash);
   }
-  state.hash = h.value();
+  state.hash = StateHash(hashes);
   return state;
 }
 
