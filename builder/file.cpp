@@ -58,46 +58,78 @@ ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
   return ReadResult::kOk;
 }
 
-bool WriteAtomically(const fs::path& path, std::string_view bytes,
-                     std::string* err) {
+AtomicWriter::AtomicWriter(fs::path path) : path_(std::move(path)) {
   static std::atomic<unsigned> counter{0};
-  fs::path tmp = path.parent_path() /
-                 (".tmp-" + path.filename().string() + "-" +
-                  std::to_string(::getpid()) + "-" +
-                  std::to_string(counter.fetch_add(1)));
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                     0644));
-  if (fd.get() < 0) {
-    *err = "cannot create " + tmp.string() + ": " + std::strerror(errno);
-    return false;
+  tmp_ = path_.parent_path() /
+         (".tmp-" + path_.filename().string() + "-" +
+          std::to_string(::getpid()) + "-" +
+          std::to_string(counter.fetch_add(1)));
+  fd_.Reset(::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                  0644));
+  if (fd_.get() < 0) {
+    error_ = "cannot create " + tmp_.string() + ": " + std::strerror(errno);
   }
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+}
+
+AtomicWriter::~AtomicWriter() {
+  if (fd_.get() < 0) return;  // Committed, or never created.
+  fd_.Reset(-1);
+  std::error_code ec;
+  fs::remove(tmp_, ec);
+}
+
+void AtomicWriter::Write(std::string_view bytes) {
+  while (error_.empty() && !bytes.empty()) {
+    ssize_t n = ::write(fd_.get(), bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      *err = "cannot write " + tmp.string() + ": " + std::strerror(errno);
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return false;
+      error_ = "cannot write " + tmp_.string() + ": " + std::strerror(errno);
+      return;
     }
-    done += static_cast<size_t>(n);
+    bytes.remove_prefix(static_cast<size_t>(n));
   }
-  if (!fd.Close()) {
-    *err = "cannot write " + tmp.string() + ": " + std::strerror(errno);
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    return false;
+}
+
+void AtomicWriter::Append(std::string_view bytes) {
+  if (!error_.empty()) return;
+  if (buffer_.size() + bytes.size() < kChunk) {
+    buffer_.append(bytes);
+    return;
+  }
+  Write(buffer_);
+  buffer_.clear();
+  if (bytes.size() >= kChunk) {
+    Write(bytes);
+  } else {
+    buffer_.append(bytes);
+  }
+}
+
+bool AtomicWriter::Commit(std::string* err) {
+  if (error_.empty()) Write(buffer_);
+  std::string().swap(buffer_);
+  if (fd_.get() >= 0 && !fd_.Close() && error_.empty()) {
+    error_ = "cannot write " + tmp_.string() + ": " + std::strerror(errno);
   }
   std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    *err = "cannot rename " + tmp.string() + " to " + path.string() + ": " +
-           ec.message();
-    fs::remove(tmp, ec);
-    return false;
+  if (error_.empty()) {
+    fs::rename(tmp_, path_, ec);
+    if (ec) {
+      error_ = "cannot rename " + tmp_.string() + " to " + path_.string() +
+               ": " + ec.message();
+    }
   }
-  return true;
+  if (error_.empty()) return true;
+  fs::remove(tmp_, ec);
+  *err = error_;
+  return false;
+}
+
+bool WriteAtomically(const fs::path& path, std::string_view bytes,
+                     std::string* err) {
+  AtomicWriter writer(path);
+  writer.Append(bytes);
+  return writer.Commit(err);
 }
 
 BackgroundFlush::BackgroundFlush(std::string dir, int64_t every)

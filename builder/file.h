@@ -10,6 +10,8 @@
 #include <string_view>
 #include <thread>
 
+#include "unique_fd.h"
+
 namespace linkpage {
 
 enum class ReadResult { kOk, kTooLarge, kFailed };
@@ -22,11 +24,38 @@ enum class ReadResult { kOk, kTooLarge, kFailed };
 ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
                          std::string* out, std::string* why);
 
-// Writes "bytes" to "path" all at once: a temp file beside it (a name no
-// other thread or process uses), then a rename. Readers see the old file
-// or the new one, never a mix. No fsync: what is written this way (the
-// feed cache, parse notes, the manifest) is checked when read, and a torn
-// file only costs work. On failure "*err" says why and no temp file stays.
+// Writes a file at "path" a piece at a time, so that a large one is never
+// held whole in memory: into a temp file beside it (a name no other thread
+// or process uses), renamed over "path" by Commit(). Readers see the old
+// file or the new one, never a mix. No fsync: what is written this way
+// (the feed cache, parse notes, the manifest) is checked when read, and a
+// torn file only costs work. Uncommitted, or on failure, no temp file
+// stays.
+class AtomicWriter {
+ public:
+  explicit AtomicWriter(std::filesystem::path path);
+  AtomicWriter(const AtomicWriter&) = delete;
+  AtomicWriter& operator=(const AtomicWriter&) = delete;
+  ~AtomicWriter();
+
+  // Adds "bytes" to the file; written out by the MiB.
+  void Append(std::string_view bytes);
+  // Writes out what is left and puts the file in place. On failure (of
+  // this call or of an earlier write) "*err" says why.
+  bool Commit(std::string* err);
+
+ private:
+  static constexpr size_t kChunk = 1 << 20;
+  void Write(std::string_view bytes);
+
+  std::filesystem::path path_;
+  std::filesystem::path tmp_;
+  UniqueFd fd_;  // Open until Commit().
+  std::string buffer_;
+  std::string error_;  // The first failure.
+};
+
+// Writes "bytes" to "path" all at once, as AtomicWriter does.
 bool WriteAtomically(const std::filesystem::path& path,
                      std::string_view bytes, std::string* err);
 

@@ -658,8 +658,8 @@ void Publisher::WriteManifest(bool swapped) {
     if (swapped) return f == nullptr || e.differs;
     return f != nullptr && f->fate == Fate::kKept && f->stale;
   };
-  std::string text;
-  text.reserve(old_.size() * 128 + added_.size() * 128);
+  // Written as it is made: at 100,000 pages the manifest is 16 MB.
+  AtomicWriter text(manifest_path_);
   char line[192];
   auto put = [&](std::string_view path, const Entry& e, const OldFile* f) {
     std::snprintf(line, sizeof line,
@@ -672,21 +672,26 @@ void Publisher::WriteManifest(bool swapped) {
                   static_cast<unsigned long long>(e.note.input_stamp),
                   static_cast<unsigned long long>(e.note.input_hash),
                   stale(e, f) ? 1 : 0);
-    text.append(path);
-    text.append(line);
+    text.Append(path);
+    text.Append(line);
+  };
+  auto put_extra = [&](std::string_view path) {
+    text.Append("\textra\t");
+    text.Append(path);
+    text.Append("\n");
   };
   char token[32] = "";
   if (account) {
     std::random_device random;
     std::snprintf(token, sizeof token, "%08x%08x", random(), random());
-    text += std::string("\tstaging ") + token + "\n";
+    text.Append(std::string("\tstaging ") + token + "\n");
     if (swapped) {
       for (const OldFile& f : old_) {
-        if (f.fate == Fate::kNone) text += "\textra\t" + std::string(f.path) + "\n";
+        if (f.fate == Fate::kNone) put_extra(f.path);
       }
     } else {
       for (std::string_view e : extra_) {
-        if (!InNewSite(e)) text += "\textra\t" + std::string(e) + "\n";
+        if (!InNewSite(e)) put_extra(e);
       }
     }
   }
@@ -705,7 +710,7 @@ void Publisher::WriteManifest(bool swapped) {
   // The account is vouched for only once the manifest holding it is in
   // place.
   std::string err;
-  if (WriteAtomically(manifest_path_, text, &err) && account) {
+  if (text.Commit(&err) && account) {
     WriteAtomically(staging_state_path_, token, &err);
   }
 }

@@ -1,9 +1,12 @@
 #include "file.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "test_util.h"
 
@@ -20,6 +23,62 @@ bool AwaitFlushes(BackgroundFlush* flush, int n) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return flush->flushes() >= n;
+}
+
+// The names in "dir", sorted.
+std::vector<std::string> Names(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST_CASE("file: an atomic writer puts the whole file in place on commit") {
+  TempDir dir;
+  const std::filesystem::path path = std::filesystem::path(dir.path()) / "m";
+  WriteFile(path.string(), "old");
+  // Pieces small and large, past the 1 MiB it writes out at a time.
+  std::string want;
+  {
+    AtomicWriter w(path);
+    for (size_t i = 0; i < 3000; ++i) {
+      const std::string piece =
+          i % 1000 == 999 ? std::string(1500000, static_cast<char>('a' + i % 7))
+                          : "line " + std::to_string(i) + "\n";
+      w.Append(piece);
+      want += piece;
+      // Readers see the old file until the commit.
+      if (i == 2500) CHECK(ReadFile(path.string()) == "old");
+    }
+    std::string err;
+    REQUIRE(w.Commit(&err));
+    CHECK(err.empty());
+  }
+  CHECK(ReadFile(path.string()) == want);
+  CHECK(Names(dir.path()) == std::vector<std::string>{"m"});
+
+  // Not committed: the old file stays, and no temp file.
+  {
+    AtomicWriter w(path);
+    w.Append(std::string(3 << 20, 'x'));
+  }
+  CHECK(ReadFile(path.string()) == want);
+  CHECK(Names(dir.path()) == std::vector<std::string>{"m"});
+
+  // Cannot be created: the commit says why.
+  AtomicWriter lost(std::filesystem::path(dir.path()) / "no-such-dir" / "m");
+  lost.Append("x");
+  std::string err;
+  CHECK_FALSE(lost.Commit(&err));
+  CHECK(err.find("cannot create") != std::string::npos);
+  CHECK(err.find("no-such-dir") != std::string::npos);
+
+  // WriteAtomically, the same in one piece.
+  REQUIRE(WriteAtomically(path, "new", &err));
+  CHECK(ReadFile(path.string()) == "new");
+  CHECK(Names(dir.path()) == std::vector<std::string>{"m"});
 }
 
 TEST_CASE("file: a background flush starts once enough has been written") {
