@@ -89,59 +89,6 @@ std::string ExpandParam(const std::string& value, std::string_view slug,
   return out;
 }
 
-// A link's record in LinkIndex: the fields of kRecordFields and then the
-// categories, each as its length and its bytes, the categories after their
-// count. Lengths and the count are varints (LEB128: 7 bits a byte, low
-// bits first, the top bit set on every byte but the last), so a field of
-// under 128 bytes costs one byte more, and any length fits. The feed name
-// is not in the record: LinkIndex keeps one per feed.
-constexpr std::string Link::*kRecordFields[] = {
-    &Link::title, &Link::url,   &Link::description, &Link::display_host,
-    &Link::image, &Link::price, &Link::currency,    &Link::advertiser};
-// Where kRecordFields has them.
-constexpr size_t kTitleField = 0;
-constexpr size_t kDescriptionField = 2;
-
-void AppendVarint(uint64_t n, std::vector<char>* out) {
-  for (; n >= 0x80; n >>= 7) out->push_back(static_cast<char>(n | 0x80));
-  out->push_back(static_cast<char>(n));
-}
-
-void AppendText(std::string_view text, std::vector<char>* out) {
-  AppendVarint(text.size(), out);
-  out->insert(out->end(), text.begin(), text.end());
-}
-
-void AppendRecord(const Link& link, std::vector<char>* out) {
-  for (auto field : kRecordFields) AppendText(link.*field, out);
-  AppendVarint(link.categories.size(), out);
-  for (const std::string& c : link.categories) AppendText(c, out);
-}
-
-// Reads a record's parts in order, from its first byte on.
-class RecordReader {
- public:
-  explicit RecordReader(const char* at) : at_(at) {}
-
-  uint64_t Varint() {
-    uint64_t n = 0;
-    for (int shift = 0;; shift += 7) {
-      const auto byte = static_cast<unsigned char>(*at_++);
-      n |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if (byte < 0x80) return n;
-    }
-  }
-  std::string_view Text() {
-    const size_t size = static_cast<size_t>(Varint());
-    std::string_view text(at_, size);
-    at_ += size;
-    return text;
-  }
-
- private:
-  const char* at_;
-};
-
 }  // namespace
 
 std::vector<std::string> Terms(std::string_view text) {
@@ -226,7 +173,10 @@ std::vector<uint32_t> LinkIndex::QueryTerms(std::string_view text) const {
   return ids;
 }
 
-LinkIndex::LinkIndex(std::vector<Link> links,
+LinkIndex::LinkIndex(std::vector<Link> links, const std::vector<Page>& pages)
+    : LinkIndex(PackLinks(std::move(links)), pages) {}
+
+LinkIndex::LinkIndex(std::vector<LinkRecords> links,
                      const std::vector<Page>& pages) {
   // What the pages look for: words, and pairs of words in keywords.
   for (std::string_view w : StopWords()) Intern(w);
@@ -245,50 +195,36 @@ LinkIndex::LinkIndex(std::vector<Link> links,
     }
   }
 
-  // First pass: which links are kept (the first of each normalised URL),
-  // and their feeds. The URLs seen are freed before any record is made.
-  std::vector<char> keep(links.size(), 0);
-  {
-    std::unordered_set<std::string> seen;
-    seen.reserve(links.size());
-    for (size_t i = 0; i < links.size(); ++i) {
-      const Link& link = links[i];
-      if (!seen.insert(NormalizeUrl(link.url)).second) {
+  // The links kept (the first of each normalised URL), and their feeds.
+  // Their records stay where they are, in "links", which the index keeps.
+  size_t total = 0;
+  for (const LinkRecords& feed : links) total += feed.size();
+  std::unordered_set<std::string> seen;
+  seen.reserve(total);
+  records_.reserve(total);
+  for (const LinkRecords& feed : links) {
+    for (size_t i = 0; i < feed.size(); ++i) {
+      RecordReader reader(feed.record(i));
+      for (size_t f = 0; f < kUrlField; ++f) reader.Text();
+      if (!seen.insert(NormalizeUrl(reader.Text())).second) {
         ++duplicates_;
         continue;
       }
-      keep[i] = 1;
-      auto [it, added] =
-          feed_ids_.emplace(link.feed, static_cast<uint32_t>(feed_ids_.size()));
-      const uint32_t at = static_cast<uint32_t>(feed_of_.size());
+      auto [it, added] = feed_ids_.emplace(
+          feed.feed(), static_cast<uint32_t>(feed_ids_.size()));
+      const uint32_t at = static_cast<uint32_t>(records_.size());
       if (added) {
-        feed_names_.push_back(link.feed);
+        feed_names_.push_back(feed.feed());
         feed_links_.push_back(0);
         feed_span_.emplace_back(at, at);
       }
+      records_.push_back(feed.record(i));
       feed_of_.push_back(it->second);
       ++feed_links_[it->second];
       feed_span_[it->second].second = at + 1;
     }
   }
-  // Second pass: the records. Each link is moved out into a local, which
-  // frees its strings before the next link's record is written (assigning
-  // an empty string would keep their buffers), and the arena's blocks
-  // are allocated as they fill: the links' memory goes as the records'
-  // comes, so that the two are not held whole at once. (One buffer for
-  // all the records, allocated up front, raised the peak RSS of a
-  // 10,000-page build with 50,000 links by 10-13 MB.)
-  records_.reserve(feed_of_.size());
-  std::vector<char> record;
-  for (size_t i = 0; i < links.size(); ++i) {
-    const Link link = std::move(links[i]);
-    if (!keep[i]) continue;
-    record.clear();
-    AppendRecord(link, &record);
-    records_.push_back(
-        record_text_.Add(std::string_view(record.data(), record.size())));
-  }
-  std::vector<Link>().swap(links);
+  links_ = std::move(links);
 }
 
 void LinkIndex::Prepare() const {
@@ -337,7 +273,7 @@ void LinkIndex::IndexWords() const {
   for (uint32_t id = 0; id < size(); ++id) {
     words.clear();
     pairs.clear();
-    RecordReader record(records_[id].data());
+    RecordReader record(records_[id]);
     std::string_view fields[std::size(kRecordFields)];
     for (std::string_view& field : fields) field = record.Text();
     add_field(fields[kTitleField], 3, kInTitle);
@@ -547,16 +483,7 @@ std::vector<uint32_t> LinkIndex::Rank(const Query& q, PickNote* note) const {
 }
 
 Link LinkIndex::LinkAt(uint32_t id) const {
-  Link link;
-  link.feed = feed_names_[feed_of_[id]];
-  RecordReader record(records_[id].data());
-  for (auto field : kRecordFields) link.*field = std::string(record.Text());
-  const size_t count = static_cast<size_t>(record.Varint());
-  link.categories.reserve(count);
-  for (size_t c = 0; c < count; ++c) {
-    link.categories.emplace_back(record.Text());
-  }
-  return link;
+  return LinkRecords::Decode(feed_names_[feed_of_[id]], records_[id]);
 }
 
 std::vector<Link> LinkIndex::Pick(const Page& page,

@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "arena.h"
 #include "model.h"
+#include "records.h"
 
 namespace linkpage {
 
@@ -41,6 +41,7 @@ class LinkIndex {
   // Of links whose NormalizeUrl() is equal only the first is kept. "pages"
   // are the pages to be matched: only the words and keyword phrases they
   // look for are indexed, so Pick() must be given one of them.
+  LinkIndex(std::vector<LinkRecords> links, const std::vector<Page>& pages);
   LinkIndex(std::vector<Link> links, const std::vector<Page>& pages);
   LinkIndex(const LinkIndex&) = delete;
   LinkIndex& operator=(const LinkIndex&) = delete;
@@ -122,11 +123,9 @@ class LinkIndex {
   // The link of index "id" as Pick() returns it, before link parameters.
   Link LinkAt(uint32_t id) const;
 
-  // The kept links, each a record of its text but its feed name (see
-  // match.cpp) in an arena: about half the memory of a std::vector<Link>,
-  // which holds a 312-byte struct a link and an allocation per string
-  // too long to fit in it. records_[i] is link i's record.
-  StringArena record_text_;
+  // Every link given, duplicates too, as records (records.h); records_[i]
+  // is kept link i's.
+  std::vector<LinkRecords> links_;
   std::vector<std::string_view> records_;
   std::vector<std::string> feed_names_;  // Feed id -> name.
   std::vector<uint32_t> feed_of_;        // Link index -> feed id.

@@ -120,25 +120,28 @@ bool ParseUsable(const FeedConfig& feed, const std::string& body,
     return true;
   }
   std::string err;
-  if (!ParseFeed(feed, body, &out->links, stats, &err)) {
+  std::vector<Link> links;
+  if (!ParseFeed(feed, body, &links, stats, &err)) {
     *problem = "unusable response: " + WithoutFeedPrefix(feed, err);
-    out->links.clear();
     return false;
   }
-  if (out->links.empty()) {
+  if (links.empty()) {
     *problem = "unusable response: no usable links in " + source + " (" +
                std::to_string(stats->items) + " items)";
     return false;
   }
-  out->count = static_cast<int>(out->links.size());
-  out->hash = LinksHash(out->links);
-  if (read_only) return true;
-  WriteParseNote(note_path, key, *stats, out->count, out->hash);
-  const std::string notes = LinkNotesPath(cache_dir, feed.name, out->hash);
-  // Best effort: without notes, every page picks again.
-  if (::access(notes.c_str(), F_OK) != 0) {
-    WriteLinkNotes(notes, NoteLinks(out->links), &err);
+  out->count = static_cast<int>(links.size());
+  out->hash = LinksHash(links);
+  if (!read_only) {
+    WriteParseNote(note_path, key, *stats, out->count, out->hash);
+    const std::string notes = LinkNotesPath(cache_dir, feed.name, out->hash);
+    // Best effort: without notes, every page picks again.
+    if (::access(notes.c_str(), F_OK) != 0) {
+      WriteLinkNotes(notes, NoteLinks(links), &err);
+    }
   }
+  // Packed now: the Links of every feed parsed are not held at once.
+  out->links = LinkRecords(feed.name, std::move(links));
   return true;
 }
 
@@ -412,7 +415,7 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
                  Report* report, std::vector<Link>* links, std::string* err) {
   FeedLinks gathered;
   const bool ok = GatherFeeds(site, options, log, report, &gathered, err);
-  std::vector<Link> all = gathered.Take(Jobs(options));
+  std::vector<Link> all = UnpackLinks(gathered.Take(Jobs(options)));
   if (links->empty()) {
     *links = std::move(all);
   } else {
@@ -443,25 +446,13 @@ uint64_t FeedLinks::hash() const {
   return StateHash(hashes);
 }
 
-std::vector<Link> FeedLinks::Take(int jobs) {
-  // Every part's links go straight to their place in one vector, sized
-  // once from the counts: the parts' own vectors and the result are never
-  // all held at once. The deferred documents are parsed as before
-  // (ParseFeed depends only on what the note's key covers).
-  std::vector<size_t> start(parts.size() + 1, 0);
-  for (size_t i = 0; i < parts.size(); ++i) {
-    start[i + 1] = start[i] + static_cast<size_t>(parts[i].count);
-  }
-  std::vector<Link> links(start.back());
+std::vector<LinkRecords> FeedLinks::Take(int jobs) {
+  std::vector<LinkRecords> links(parts.size());
   std::atomic<size_t> next{0};
-  std::vector<uint8_t> misplaced(parts.size(), 0);  // One writer each.
-  std::vector<uint8_t> changed(parts.size(), 0);    // Ditto.
-  std::atomic<bool> moved_all{true};
+  std::vector<uint8_t> changed(parts.size(), 0);  // One writer each.
   auto work = [&] {
-    std::vector<Link> parsed;
     for (size_t i; (i = next++) < parts.size();) {
       FeedPart& p = parts[i];
-      std::vector<Link>* from = &p.links;
       if (p.deferred) {
         FeedStats stats;
         std::string err;
@@ -470,28 +461,20 @@ std::vector<Link> FeedLinks::Take(int jobs) {
           // had been changed just after this run.
           ReadWholeFile(p.local_path, p.feed->max_bytes, &p.body, &err);
         }
-        parsed.clear();
+        std::vector<Link> parsed;
         parsed.reserve(static_cast<size_t>(p.count));
         ParseFeed(*p.feed, p.body, &parsed, &stats, &err);
-        std::exchange(p.body, std::string());  // Frees it (see above).
+        std::exchange(p.body, std::string());  // Frees it.
         p.deferred = false;
-        from = &parsed;
         // Bytes held in memory parse as before; a file may have changed.
         const bool same = p.local_path.empty() || LinksHash(parsed) == p.hash;
         changed[i] = !same;
         if (!p.notes_path.empty() && same) {
           WriteLinkNotes(p.notes_path, NoteLinks(parsed), &err);
         }
+        p.links = LinkRecords(p.feed->name, std::move(parsed));
       }
-      if (from->size() != start[i + 1] - start[i]) {
-        // A local document changed since it was read: placed below.
-        if (from != &p.links) p.links = std::move(parsed);
-        misplaced[i] = 1;
-        moved_all = false;
-        continue;
-      }
-      std::move(from->begin(), from->end(), links.begin() + start[i]);
-      std::vector<Link>().swap(p.links);
+      links[i] = std::move(p.links);
     }
   };
   std::vector<std::thread> threads;
@@ -501,16 +484,6 @@ std::vector<Link> FeedLinks::Take(int jobs) {
   }
   work();
   for (std::thread& t : threads) t.join();
-  if (!moved_all) {
-    std::vector<Link> placed;
-    for (size_t i = 0; i < parts.size(); ++i) {
-      auto begin = links.begin() + start[i], end = links.begin() + start[i + 1];
-      if (misplaced[i]) begin = parts[i].links.begin(), end = parts[i].links.end();
-      placed.insert(placed.end(), std::make_move_iterator(begin),
-                    std::make_move_iterator(end));
-    }
-    links = std::move(placed);
-  }
   for (size_t i = 0; i < parts.size(); ++i) {
     if (changed[i]) changed_while_taken.push_back(parts[i].feed->name);
   }

@@ -12,6 +12,7 @@
 #include "hash.h"
 #include "model.h"
 #include "options.h"
+#include "records.h"
 #include "report.h"
 
 namespace linkpage {
@@ -25,7 +26,7 @@ inline constexpr double kMinLinksRatio = 0.5;
 // One feed's part of a run's links.
 struct FeedPart {
   const FeedConfig* feed = nullptr;
-  std::vector<Link> links;  // Empty while "deferred".
+  LinkRecords links;        // Empty while "deferred".
   int count = 0;            // Links, parsed or not.
   uint64_t hash = 0;        // LinksHash() of the links.
   // The document was parsed by an earlier run into "count" links of
@@ -45,9 +46,11 @@ class FeedLinks {
  public:
   // Of every link, in order: equal links, equal hash. Parses nothing.
   uint64_t hash() const;
-  // Every link, in order, parsing the deferred feeds on up to "jobs"
-  // threads. Leaves "parts" empty.
-  std::vector<Link> Take(int jobs);
+  // Every link, in order, a feed's LinkRecords a part, parsing the
+  // deferred feeds on up to "jobs" threads. Each feed is packed as soon
+  // as it is parsed, so that the Links of all feeds are never held at
+  // once. Leaves "parts" empty.
+  std::vector<LinkRecords> Take(int jobs);
 
   std::vector<FeedPart> parts;
   // Set by Take(): the feeds whose local file changed between its read

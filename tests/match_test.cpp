@@ -148,6 +148,24 @@ TEST_CASE("match: links are de-duplicated by normalised URL across feeds") {
   std::vector<Link> picked = index.Pick(page, {});
   CHECK(Titles(picked) ==
         std::vector<std::string>{"Massage chair", "Massage table"});
+
+  // A feed all of whose links are duplicates has none to give, and the
+  // feeds after it keep theirs.
+  Page only_c = MakePage("c", "massage", 5, {}, {"c"});
+  Page only_b = MakePage("b", "massage", 5, {}, {"b"});
+  LinkIndex dups(
+      {
+          MakeLink("a", "Massage chair", "https://shop.example/chair"),
+          MakeLink("b", "Massage chair again", "https://SHOP.example/chair"),
+          MakeLink("c", "Massage table", "https://shop.example/table"),
+      },
+      {page, only_c, only_b});
+  CHECK(dups.duplicates() == 1);
+  CHECK(Titles(dups.Pick(only_c, {})) ==
+        std::vector<std::string>{"Massage table"});
+  CHECK(dups.Pick(only_b, {}).empty());
+  CHECK(Titles(dups.Pick(page, {})) ==
+        std::vector<std::string>{"Massage chair", "Massage table"});
 }
 
 TEST_CASE("match: link params expand {slug} and {feed}") {
@@ -503,7 +521,7 @@ TEST_CASE("match: links come out of the index byte for byte") {
 TEST_CASE("match: links_per_page zero and empty index") {
   Page five = MakePage("p", "x", 5);
   Page none = MakePage("p", "x", 0);
-  LinkIndex empty({}, {five});
+  LinkIndex empty(std::vector<Link>{}, {five});
   CHECK(empty.Pick(five, {}).empty());
   LinkIndex one({MakeLink("f", "x", "https://a.example/")}, {none});
   CHECK(one.Pick(none, {}).empty());

@@ -511,7 +511,7 @@ TEST_CASE("sources: a document parsed before is parsed again only on need") {
   gather(&first, &first_report);
   CHECK(deferred(first) == "pp");
   const uint64_t hash = first.hash();
-  const std::vector<Link> parsed = first.Take(1);
+  const std::vector<Link> parsed = UnpackLinks(first.Take(1));
   REQUIRE(parsed.size() == 4);
   CHECK(LinksHash(parsed) != 0);
 
@@ -526,7 +526,7 @@ TEST_CASE("sources: a document parsed before is parsed again only on need") {
   CHECK(second_report.feeds[0].links == 2);
   CHECK(second_report.feeds[0].items == 2);
   CHECK(second_report.feeds[0].status == "fresh");
-  const std::vector<Link> taken = second.Take(2);
+  const std::vector<Link> taken = UnpackLinks(second.Take(2));
   REQUIRE(taken.size() == parsed.size());
   for (size_t i = 0; i < taken.size(); ++i) {
     CHECK(taken[i].feed == parsed[i].feed);
@@ -552,7 +552,7 @@ TEST_CASE("sources: a document parsed before is parsed again only on need") {
   FeedLinks sixth;
   gather(&sixth, &report);
   CHECK(deferred(sixth) == "dd");
-  CHECK(sixth.Take(1).size() == 4);
+  CHECK(UnpackLinks(sixth.Take(1)).size() == 4);
   CHECK(sixth.changed_while_taken.empty());
 
   // A local document changed between the gathering and the taking: its
@@ -566,7 +566,7 @@ TEST_CASE("sources: a document parsed before is parsed again only on need") {
             "<item><title>y</title><link>https://x.example/y</link></item>"
             "<item><title>z</title><link>https://x.example/z</link></item>"
             "</channel></rss>");
-  const std::vector<Link> grown = seventh.Take(2);
+  const std::vector<Link> grown = UnpackLinks(seventh.Take(2));
   std::string order;
   for (const Link& l : grown) order += l.feed + ":" + l.title + " ";
   CHECK(order == "a:x a:y a:z b:dos b:two ");

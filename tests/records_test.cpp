@@ -1,0 +1,91 @@
+#include "records.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace linkpage {
+namespace {
+
+// Every field of "l", the feed name first, one per line.
+std::string Fields(const Link& l) {
+  std::string s = l.feed + "\n";
+  for (auto field : kRecordFields) s += l.*field + "\n";
+  s += std::to_string(l.categories.size()) + "\n";
+  for (const std::string& c : l.categories) s += c + "\n";
+  return s;
+}
+
+// Link "i" of a set whose fields vary in length, lengths past 127 and
+// 16,383 bytes (varints of two and three bytes) and empty ones among them,
+// with bytes of every value.
+Link Sample(const std::string& feed, size_t i) {
+  Link l;
+  l.feed = feed;
+  size_t n = 0;
+  for (auto field : kRecordFields) {
+    const size_t size = (i * 7 + n * 13) % 5 == 0 ? 0
+                        : (i + n) % 9 == 0        ? 20000 + i
+                        : (i + n) % 4 == 0        ? 128 + i
+                                                  : (i * 3 + n) % 120;
+    std::string text(size, '\0');
+    for (size_t j = 0; j < size; ++j) {
+      text[j] = static_cast<char>((i * 31 + j * 7 + n) & 0xff);
+    }
+    l.*field = text;
+    ++n;
+  }
+  for (size_t c = 0; c < i % 4; ++c) {
+    l.categories.push_back(c == 1 ? std::string()
+                                  : "cat " + std::to_string(i * c));
+  }
+  return l;
+}
+
+TEST_CASE("records: a link comes back from its record as it went in",
+          "[records]") {
+  std::vector<Link> links;
+  for (size_t i = 0; i < 300; ++i) links.push_back(Sample("shop", i));
+  std::vector<Link> copies = links;
+  LinkRecords records("shop", std::move(copies));
+  CHECK(copies.empty());
+  REQUIRE(records.size() == links.size());
+  CHECK(records.feed() == "shop");
+  // Moved, the records stay where they are.
+  const std::string_view first = records.record(0);
+  LinkRecords moved = std::move(records);
+  CHECK(moved.record(0).data() == first.data());
+  for (size_t i = 0; i < links.size(); ++i) {
+    INFO("link " << i);
+    CHECK(Fields(moved.At(i)) == Fields(links[i]));
+    RecordReader reader(moved.record(i));
+    for (size_t f = 0; f < kUrlField; ++f) reader.Text();
+    CHECK(reader.Text() == links[i].url);
+  }
+}
+
+TEST_CASE("records: PackLinks keeps the order, one part per run of a feed",
+          "[records]") {
+  std::vector<Link> links;
+  const char* feeds[] = {"a", "a", "b", "a", "c", "c"};
+  for (size_t i = 0; i < std::size(feeds); ++i) {
+    links.push_back(Sample(feeds[i], i));
+  }
+  const std::vector<LinkRecords> packed = PackLinks(links);
+  std::string parts;
+  for (const LinkRecords& r : packed) {
+    parts += r.feed() + std::to_string(r.size()) + " ";
+  }
+  CHECK(parts == "a2 b1 a1 c2 ");
+  const std::vector<Link> back = UnpackLinks(packed);
+  REQUIRE(back.size() == links.size());
+  for (size_t i = 0; i < links.size(); ++i) {
+    CHECK(Fields(back[i]) == Fields(links[i]));
+  }
+  CHECK(PackLinks({}).empty());
+  CHECK(UnpackLinks({}).empty());
+}
+
+}  // namespace
+}  // namespace linkpage
