@@ -60,12 +60,11 @@ ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
 
 AtomicWriter::AtomicWriter(fs::path path) : path_(std::move(path)) {
   static std::atomic<unsigned> counter{0};
-  tmp_ = path_.parent_path() /
-         (".tmp-" + path_.filename().string() + "-" +
-          std::to_string(::getpid()) + "-" +
-          std::to_string(counter.fetch_add(1)));
-  fd_.Reset(::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                  0644));
+  tmp_ = path_.parent_path() / (".tmp-" + path_.filename().string() + "-" +
+                                std::to_string(::getpid()) + "-" +
+                                std::to_string(counter.fetch_add(1)));
+  fd_.Reset(
+      ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (fd_.get() < 0) {
     error_ = "cannot create " + tmp_.string() + ": " + std::strerror(errno);
   }
