@@ -444,44 +444,21 @@ bool RenderPages(const Site& site, int year, int jobs, const RunLinks& links,
   return !failed;
 }
 
-// Renders everything the site consists of.
-bool RenderSite(const Site& site, const Options& options, const RunLinks& links,
-                const Renderer& renderer, LazyIndex* index,
-                Publisher* publisher, std::ostream* progress, Report* report,
-                std::string* err) {
-  const int year = CopyrightYear(site, options.env, Now(options));
-  const int jobs = Jobs(options);
-  std::vector<PageOutcome> outcomes;
-  const bool rendered =
-      RenderPages(site, year, jobs, links, Now(options) * 1000000000LL,
-                  renderer, index, publisher, progress, &outcomes, err);
-  if (rendered) {
-    report->duplicate_links = DuplicateLinks(
-        (fs::path(site.dir) / ".linkpage-cache").string(), links, index);
-  }
-  // The links are not needed any more: their memory goes before the
-  // report's and the home page's, which grow with the site, is taken.
-  index->Release();
-  report->pages.resize(outcomes.size());
-  report->links_total = 0;
-  for (size_t i = 0; i < outcomes.size(); ++i) {
-    PageReport& p = report->pages[i];
-    p.slug = site.pages[i].slug;
-    p.links = outcomes[i].links;
-    p.change = ChangeName(outcomes[i].change);
-    report->links_total += p.links;
-    report->pages_picked += outcomes[i].picked;
-  }
-  if (!rendered) return false;
-  // One page at a time, each let go once it is staged.
+// Renders the pages made from the site alone: the home page, the privacy
+// policy, the sitemap, robots.txt, the assets. Done before the topic
+// pages: the home page and the sitemap grow with the site (at 100,000
+// pages, 14 and 10 MB), and are then held while the link index is not.
+// One page at a time, each let go once it is staged.
+bool RenderSitePages(const Site& site, const Options& options, int year,
+                     const Renderer& renderer, Publisher* publisher,
+                     std::string* err) {
   FileChange change;
   for (const PageKind kind : {PageKind::kIndex, PageKind::kPrivacy}) {
     const bool home = kind == PageKind::kIndex;
     const std::string html = home ? renderer.RenderIndex(site, year)
                                   : renderer.RenderPrivacy(site, year);
     const char* name = home ? "index" : "privacy";
-    std::string violation = CheckPage(html, site, year, kind, nullptr,
-                                      nullptr);
+    std::string violation = CheckPage(html, site, year, kind, nullptr, nullptr);
     if (!violation.empty()) {
       *err = std::string("the ") + name + " page breaks the compliance " +
              violation + "; fix templates/" + name + ".mustache";
@@ -496,8 +473,43 @@ bool RenderSite(const Site& site, const Options& options, const RunLinks& links,
                           &change, err) &&
          publisher->Write("robots.txt", RobotsTxt(site), &change, err) &&
          publisher->CopyTree(
-             (fs::path(site.dir) / "templates" / "assets").string(),
-             "assets", err);
+             (fs::path(site.dir) / "templates" / "assets").string(), "assets",
+             err);
+}
+
+// Renders everything the site consists of.
+bool RenderSite(const Site& site, const Options& options, const RunLinks& links,
+                const Renderer& renderer, LazyIndex* index,
+                Publisher* publisher, std::ostream* progress, Report* report,
+                std::string* err) {
+  const int year = CopyrightYear(site, options.env, Now(options));
+  const int jobs = Jobs(options);
+  if (!RenderSitePages(site, options, year, renderer, publisher, err)) {
+    return false;
+  }
+  std::vector<PageOutcome> outcomes;
+  const bool rendered =
+      RenderPages(site, year, jobs, links, Now(options) * 1000000000LL,
+                  renderer, index, publisher, progress, &outcomes, err);
+  if (rendered) {
+    report->duplicate_links = DuplicateLinks(
+        (fs::path(site.dir) / ".linkpage-cache").string(), links, index);
+  }
+  // The links are not needed any more: their memory goes before the
+  // report's, which grows with the site, is taken.
+  index->Release();
+  report->text = site.page_text;
+  report->pages.resize(outcomes.size());
+  report->links_total = 0;
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    PageReport& p = report->pages[i];
+    p.slug = site.pages[i].slug;
+    p.links = outcomes[i].links;
+    p.change = ChangeName(outcomes[i].change);
+    report->links_total += p.links;
+    report->pages_picked += outcomes[i].picked;
+  }
+  return rendered;
 }
 
 // Slugs that had a page in the live site and have none now.

@@ -2,6 +2,7 @@
 #ifndef LINKPAGE_REPORT_H_
 #define LINKPAGE_REPORT_H_
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,7 +33,7 @@ struct FeedReport {
 };
 
 struct PageReport {
-  std::string slug;
+  std::string_view slug;  // Into Report::text.
   int links = 0;
   std::string_view change;  // "added", "changed" or "unchanged".
 };
@@ -42,6 +43,9 @@ struct Report {
   std::string error;  // Why nothing was published.
   std::vector<FeedReport> feeds;
   std::vector<PageReport> pages;
+  // Holds the text the views of "pages" point into (the site's pages'
+  // text: 100,000 slugs need not be copied).
+  std::shared_ptr<const void> text;
   std::vector<std::string> removed_pages;  // Slugs gone from site.json.
   int links_total = 0;
   int duplicate_links = 0;

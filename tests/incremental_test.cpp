@@ -225,7 +225,7 @@ void CheckSameFigures(const Report& incremental, const Report& clean) {
 std::vector<std::string> ChangedPages(const Report& report) {
   std::vector<std::string> slugs;
   for (const PageReport& p : report.pages) {
-    if (p.change != "unchanged") slugs.push_back(p.slug);
+    if (p.change != "unchanged") slugs.emplace_back(p.slug);
   }
   return slugs;
 }
@@ -633,7 +633,7 @@ TEST_CASE(
     CheckSameFigures(incremental, clean);
     // Each page's "change" says whether its bytes changed.
     for (const PageReport& p : incremental.pages) {
-      const std::string path = p.slug + "/index.html";
+      const std::string path = std::string(p.slug) + "/index.html";
       INFO("page " << p.slug);
       CHECK(p.change == (!before.count(path)              ? "added"
                          : before[path] != after.at(path) ? "changed"

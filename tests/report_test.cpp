@@ -99,9 +99,13 @@ TEST_CASE(
   bad.error = "HTTP 500: \"oops\"\nline two\t\x01 \xff\xfe end";
   r.feeds = {ok, bad};
   const char* changes[] = {"added", "changed", "unchanged"};
+  auto slugs = std::make_shared<std::vector<std::string>>();
+  slugs->reserve(7);
+  r.text = slugs;
   for (int i = 0; i < 7; ++i) {
     PageReport p;
-    p.slug = "page-" + std::to_string(i) + (i == 3 ? "-\xc3\xa9t\xc3\xa9" : "");
+    p.slug = slugs->emplace_back("page-" + std::to_string(i) +
+                                 (i == 3 ? "-\xc3\xa9t\xc3\xa9" : ""));
     p.links = i;
     p.change = changes[i % 3];
     r.pages.push_back(p);
