@@ -159,9 +159,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> markdown(n);
   for (size_t i = 0; i < n; ++i) {
     const linkpage::Page& page = site.pages[i];
-    if (!linkpage::ReadArticle(
-            (fs::path(site.dir) / std::string_view(page.article)).string(),
-            page.slug, &markdown[i], &err)) {
+    if (!linkpage::ReadArticle((fs::path(site.dir) / page.article()).string(),
+                               page.slug, &markdown[i], &err)) {
       return Fail(err);
     }
   }

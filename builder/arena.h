@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 #include <type_traits>
+#include <unordered_set>
 #include <vector>
 
 namespace linkpage {
@@ -69,6 +70,26 @@ class StringArena {
   std::vector<std::unique_ptr<std::byte[]>> blocks_;
   std::byte* next_ = nullptr;
   size_t left_ = 0;
+};
+
+// Adds strings to an arena once each: a string equal to one added before
+// gets that copy. For text that repeats, such as the keywords of a site's
+// pages. The table of copies lives as long as the interner, not the arena.
+class ArenaInterner {
+ public:
+  explicit ArenaInterner(StringArena* arena) : arena_(arena) {}
+
+  std::string_view Add(std::string_view s) {
+    auto it = copies_.find(s);
+    if (it != copies_.end()) return *it;
+    const std::string_view copy = arena_->Add(s);
+    copies_.insert(copy);
+    return copy;
+  }
+
+ private:
+  StringArena* arena_;
+  std::unordered_set<std::string_view> copies_;  // Into *arena_.
 };
 
 }  // namespace linkpage

@@ -278,8 +278,7 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
                 const Renderer& renderer, LazyIndex* index,
                 const std::function<bool()>& meanwhile, Publisher* publisher,
                 PageOutcome* out, std::string* err, bool* deferred) {
-  const std::string article =
-      (fs::path(site.dir) / std::string_view(page.article)).string();
+  const std::string article = (fs::path(site.dir) / page.article()).string();
   const std::string path = page.slug + "/index.html";
   // An article with the stamp it had when the published page was made
   // is not read unless the page must be made anew.
@@ -340,7 +339,7 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
   }
   std::string html;
   if (!MarkdownToHtml(markdown, &html, err)) {
-    *err = "page \"" + page.slug + "\": " + page.article + ": " + *err;
+    *err = "page \"" + page.slug + "\": " + page.article() + ": " + *err;
     return false;
   }
   std::string bytes = renderer.RenderPage(site, year, page, links, html);
@@ -676,9 +675,8 @@ int Check(const Options& options, std::ostream& log) {
   int problems = 0;
   for (const Page& page : site.pages) {
     std::string html;
-    if (!LoadArticle(
-            (fs::path(site.dir) / std::string_view(page.article)).string(),
-            page.slug, &html, &err)) {
+    if (!LoadArticle((fs::path(site.dir) / page.article()).string(), page.slug,
+                     &html, &err)) {
       log << "linkpage: error: " << err << "\n";
       ++problems;
     }

@@ -282,9 +282,11 @@ unsigned ReadSettings(Fields* f, PageSettings* s) {
 }
 
 // Reads pages[index] of site.json "file" into "*page", its text into
-// "*text"; "*own" receives the settings it sets itself.
+// "*text", the text that pages tend to share (keywords, feed names, image
+// files) once into "*shared"; "*own" receives the settings it sets itself.
 bool ReadPage(const Json& p, size_t index, const std::string& file,
-              StringArena* text, Page* page, unsigned* own, std::string* err) {
+              StringArena* text, ArenaInterner* shared, Page* page,
+              unsigned* own, std::string* err) {
   std::string where = "pages[" + std::to_string(index) + "]";
   if (!p.is_object()) {
     *err = file + ": \"" + where + "\" must be an object";
@@ -340,17 +342,20 @@ bool ReadPage(const Json& p, size_t index, const std::string& file,
   }
   page->slug = text->Add(slug);
   page->topic = text->Add(topic);
-  page->article = text->Add(article);
+  if (article != "articles/" + slug + ".md") {
+    page->article_file = text->Add(article);
+  }
   auto list = [&](const std::vector<std::string>& items) {
     std::vector<TextRef> refs;
     refs.reserve(items.size());
-    for (const std::string& item : items) refs.push_back(text->Add(item));
+    for (const std::string& item : items) refs.push_back(shared->Add(item));
     return text->Add(std::span<const TextRef>(refs));
   };
   page->keywords = list(keywords);
   page->feeds = list(feeds);
-  if (image)
-    page->image = Image{text->Add(image->first), text->Add(image->second)};
+  if (image) {
+    page->image = Image{shared->Add(image->first), shared->Add(image->second)};
+  }
   return true;
 }
 
@@ -416,6 +421,7 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
   // Each page is read as soon as the parser has it and is not kept as
   // JSON: a DOM of 100,000 pages would cost several times the file.
   std::vector<unsigned> own;  // Per page: the settings it sets itself.
+  ArenaInterner shared_text(site->page_text.get());
   std::string page_error;
   std::string root_key;
   bool in_pages = false;
@@ -434,8 +440,8 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
       Page page;
       unsigned bits = 0;
       if (page_error.empty() &&
-          ReadPage(parsed, index, file, site->page_text.get(), &page, &bits,
-                   &page_error)) {
+          ReadPage(parsed, index, file, site->page_text.get(), &shared_text,
+                   &page, &bits, &page_error)) {
         site->pages.push_back(std::move(page));
         own.push_back(bits);
       }

@@ -145,11 +145,20 @@ struct Image {
 struct Page {
   TextRef slug;
   TextRef topic;
-  TextRef article;  // Path relative to the site directory.
+  // The article's path relative to the site directory, when it is not
+  // the default, articles/SLUG.md (then empty: 100,000 pages need not
+  // hold that path each).
+  TextRef article_file;
   std::span<const TextRef> keywords;
   std::span<const TextRef> feeds;  // Empty: every feed of the site.
   std::optional<Image> image;
   PageSettings settings;
+
+  // The article's path relative to the site directory.
+  std::string article() const {
+    return article_file.empty() ? "articles/" + slug + ".md"
+                                : std::string(article_file);
+  }
 };
 
 // How a mapped feed (format xml, json or csv) locates items and fields.

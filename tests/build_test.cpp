@@ -262,7 +262,7 @@ TEST_CASE("build: a deeply nested article does not crash the build") {
   Site site;
   std::string err;
   REQUIRE(LoadSite(dir.path(), FakeEnv(), &site, &err));
-  WriteFile(dir / site.pages[0].article,
+  WriteFile(dir / site.pages[0].article(),
             std::string(100000, '>') + " deep\n");
   std::ostringstream log;
   int status = Build(SiteOptions(dir.path()), log);
@@ -329,7 +329,7 @@ TEST_CASE("build: a missing article fails the run and names the page") {
   std::string err;
   REQUIRE(LoadSite(dir.path(), FakeEnv(), &site, &err));
   const Page& last = site.pages.back();
-  fs::remove(dir / last.article);
+  fs::remove(dir / last.article());
   std::ostringstream log2;
   CHECK(Build(SiteOptions(dir.path()), log2) == kExitFailed);
   CHECK_THAT(log2.str(), Catch::Contains("page \"" + last.slug + "\""));
@@ -570,7 +570,7 @@ TEST_CASE("build: an article is read again when its stamp changes") {
   std::string err;
   REQUIRE(LoadSite(dir.path(), FakeEnv(), &site, &err));
   const Page& page = site.pages[0];
-  const std::string md = dir / page.article;
+  const std::string md = dir / page.article();
   const std::string html = dir / ("out/" + page.slug + "/index.html");
   // The manifest line of the page holds a stamp.
   const std::string manifest = ReadFile(dir / ".out.linkpage-manifest");
@@ -668,7 +668,7 @@ TEST_CASE("build: a run failing mid-way leaves out/ as it was, mtimes "
   std::string xml = ReadFile(feed);
   xml.replace(xml.find("<title>"), 7, "<title>Changed ");
   WriteFile(feed, xml);
-  const std::string article = dir / site.pages.back().article;
+  const std::string article = dir / site.pages.back().article();
   const std::string page_tmpl = dir / "templates/page.mustache";
   const std::string good_tmpl = ReadFile(page_tmpl);
   SECTION("an unreadable article on the last page") {

@@ -77,8 +77,8 @@ TEST_CASE("config: a valid site loads with defaults and overrides") {
   CHECK(site.pages[1].settings.links_per_page == 3);
   CHECK(site.pages[0].settings.closing_line ==
         "Check out some of the links above.");
-  CHECK(site.pages[0].article == "articles/one.md");
-  CHECK(site.pages[1].article == "articles/x.md");
+  CHECK(site.pages[0].article() == "articles/one.md");
+  CHECK(site.pages[1].article() == "articles/x.md");
   REQUIRE(site.pages[0].image);
   CHECK(site.pages[0].image->alt == "An A");
   CHECK_FALSE(site.pages[1].image);
@@ -149,6 +149,33 @@ TEST_CASE("config: pages share the settings texts") {
   CHECK(">" + copy.settings.disclosure == ">Changed.");
   const std::string& as_string = copy.settings.disclosure;
   CHECK(as_string == "Changed.");
+}
+
+// Keywords, feed names and image files, which pages tend to share, are
+// held once whatever the number of pages that name them.
+TEST_CASE("config: pages share equal keywords, feed names and image files") {
+  nlohmann::json json = nlohmann::json::parse(kSiteJson);
+  nlohmann::json& pages = json["pages"];
+  pages[0]["keywords"] = {"massage chair", "zero gravity"};
+  pages[1]["keywords"] = {"zero gravity"};
+  pages[0]["image"] = {{"src", "assets/chair.svg"}, {"alt", "A chair"}};
+  pages[1]["image"] = {{"src", "assets/chair.svg"}, {"alt", "Another"}};
+  TempDir dir;
+  Site site;
+  std::string err;
+  REQUIRE(Load(dir, json.dump(), kFeedJson, &site, &err));
+  REQUIRE(site.pages.size() == 2);
+  const Page& one = site.pages[0];
+  const Page& two = site.pages[1];
+  REQUIRE(one.keywords.size() == 2);
+  REQUIRE(two.keywords.size() == 1);
+  CHECK(one.keywords[1] == "zero gravity");
+  CHECK(one.keywords[1].data() == two.keywords[0].data());
+  REQUIRE(one.image);
+  REQUIRE(two.image);
+  CHECK(one.image->src.data() == two.image->src.data());
+  CHECK(one.image->alt == "A chair");
+  CHECK(two.image->alt == "Another");
 }
 
 TEST_CASE("config: required site fields") {
