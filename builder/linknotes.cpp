@@ -22,13 +22,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A notes file: kNotesMagic, then the number of links, of words and a
-// checksum of what follows, each a uint64_t; then the entries and the
-// words as they are in memory. The cache is this machine's only.
-constexpr std::string_view kNotesMagic = "linkpage-link-notes 2\n";
+// A notes file: kNotesMagic, then the number of links, of words, of bytes
+// of the links' records and a checksum of what follows, each a uint64_t;
+// then the entries, the words and the records' sizes (a uint32_t each) as
+// they are in memory, and the records. The cache is this machine's only.
+constexpr std::string_view kNotesMagic = "linkpage-link-notes 3\n";
 // Changes with what the notes mean (the words, their weights, the fields
-// hashed): it is part of their file names.
-constexpr int64_t kNotesFormat = 2;
+// hashed, the records): it is part of their file names.
+constexpr int64_t kNotesFormat = 3;
 constexpr int64_t kMaxNotesBytes = int64_t{1} << 30;
 static_assert(std::is_trivially_copyable_v<LinkNotes::Entry> &&
               sizeof(LinkNotes::Entry) == 24);
@@ -137,51 +138,80 @@ uint64_t StateHash(const std::vector<uint64_t>& feed_hashes) {
 }
 
 bool WriteLinkNotes(const std::string& path, const LinkNotes& notes,
-                    std::string* err) {
+                    const LinkRecords& records, std::string* err) {
+  if (records.size() != notes.links.size()) {
+    *err = "the links and their notes differ in number";
+    return false;
+  }
   std::string payload;
   AppendRaw(notes.links.data(), notes.links.size(), &payload);
   AppendRaw(notes.words.data(), notes.words.size(), &payload);
-  const uint64_t header[3] = {notes.links.size(), notes.words.size(),
-                              Hasher().Add(payload).value()};
-  std::string text(kNotesMagic);
-  AppendRaw(header, 3, &text);
-  text += payload;
+  uint64_t record_bytes = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const uint32_t size = static_cast<uint32_t>(records.record(i).size());
+    AppendRaw(&size, 1, &payload);
+    record_bytes += size;
+  }
+  payload.reserve(payload.size() + record_bytes);
+  for (size_t i = 0; i < records.size(); ++i) payload += records.record(i);
+  const uint64_t header[4] = {notes.links.size(), notes.words.size(),
+                              record_bytes, Hasher().Add(payload).value()};
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
-  return WriteAtomically(path, text, err);
+  AtomicWriter out(path);
+  out.Append(kNotesMagic);
+  out.Append(
+      std::string_view(reinterpret_cast<const char*>(header), sizeof header));
+  out.Append(payload);
+  return out.Commit(err);
 }
 
-bool ReadLinkNotes(const std::string& path, LinkNotes* notes) {
+bool ReadLinkNotes(const std::string& path, LinkNotes* notes,
+                   LinkRecords* records) {
   std::string text, why;
+  constexpr size_t at = kNotesMagic.size() + sizeof(uint64_t[4]);
   if (ReadWholeFile(path, kMaxNotesBytes, &text, &why) != ReadResult::kOk ||
       text.compare(0, kNotesMagic.size(), kNotesMagic) != 0 ||
-      text.size() < kNotesMagic.size() + sizeof(uint64_t[3])) {
+      text.size() < at) {
     return false;
   }
-  uint64_t header[3];
+  uint64_t header[4];
   std::memcpy(header, text.data() + kNotesMagic.size(), sizeof header);
-  const size_t at = kNotesMagic.size() + sizeof header;
-  const uint64_t links = header[0], words = header[1];
-  if (links > text.size() / sizeof(LinkNotes::Entry) ||
-      words > text.size() / sizeof(uint32_t) ||
-      text.size() - at !=
-          links * sizeof(LinkNotes::Entry) + words * sizeof(uint32_t) ||
-      Hasher().Add(std::string_view(text).substr(at)).value() != header[2]) {
+  const uint64_t links = header[0], words = header[1], bytes = header[2];
+  const uint64_t size = text.size();
+  if (links > size / sizeof(LinkNotes::Entry) ||
+      words > size / sizeof(uint32_t) || bytes > size ||
+      size - at != links * (sizeof(LinkNotes::Entry) + sizeof(uint32_t)) +
+                       words * sizeof(uint32_t) + bytes ||
+      Hasher().Add(std::string_view(text).substr(at)).value() != header[3]) {
     return false;
   }
-  notes->links.resize(links);
-  notes->words.resize(words);
-  if (links > 0) {
-    std::memcpy(notes->links.data(), text.data() + at,
-                links * sizeof(LinkNotes::Entry));
+  const char* entries = text.data() + at;
+  const char* word_data = entries + links * sizeof(LinkNotes::Entry);
+  const char* sizes = word_data + words * sizeof(uint32_t);
+  const char* record = sizes + links * sizeof(uint32_t);
+  const char* end = text.data() + text.size();
+  if (notes) {
+    notes->links.resize(links);
+    notes->words.resize(words);
+    if (links > 0) {
+      std::memcpy(notes->links.data(), entries,
+                  links * sizeof(LinkNotes::Entry));
+    }
+    if (words > 0) {
+      std::memcpy(notes->words.data(), word_data, words * sizeof(uint32_t));
+    }
+    for (const LinkNotes::Entry& e : notes->links) {
+      if (e.words_begin > e.words_end || e.words_end > words) return false;
+    }
   }
-  if (words > 0) {
-    std::memcpy(notes->words.data(),
-                text.data() + at + links * sizeof(LinkNotes::Entry),
-                words * sizeof(uint32_t));
-  }
-  for (const LinkNotes::Entry& e : notes->links) {
-    if (e.words_begin > e.words_end || e.words_end > words) return false;
+  if (records) {
+    for (uint64_t i = 0; i < links; ++i) {
+      uint32_t n;
+      std::memcpy(&n, sizes + i * sizeof n, sizeof n);
+      if (n > end - record || !records->AddRecord({record, n})) return false;
+      record += n;
+    }
   }
   return true;
 }
@@ -248,7 +278,7 @@ LinkChanges::LinkChanges(const std::string& cache_dir, const LinksState& before,
     for (const auto& [name, hash] : state.feeds) {
       const std::string path = LinkNotesPath(cache_dir, name, hash);
       auto [it, added] = notes.try_emplace(path);
-      if (added && !ReadLinkNotes(path, &it->second)) {
+      if (added && !ReadLinkNotes(path, &it->second, nullptr)) {
         std::error_code ec;
         fs::remove(path, ec);  // Torn or corrupt: not to be tried again.
         return false;

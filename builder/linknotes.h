@@ -8,9 +8,9 @@
 // another version wrote) holds, per link in order, a hash of
 // its content, a hash of its normalised URL and hashes of its words
 // (AppendTermHashes() of its title, categories and description), each with
-// its weight in the link (the best field it is in, as LinkIndex scores it).
-// It is
-// written when the feed is parsed and no readable one is there.
+// its weight in the link (the best field it is in, as LinkIndex scores it),
+// and the links themselves as records (records.h). It is written when the
+// feed is parsed and no readable one is there.
 // SITE/.linkpage-cache/published-links names the versions the published
 // site was built with (LinksState).
 //
@@ -33,6 +33,7 @@
 
 #include "match.h"
 #include "model.h"
+#include "records.h"
 
 namespace linkpage {
 
@@ -57,12 +58,19 @@ LinkNotes NoteLinks(const std::vector<Link>& links);
 std::string LinkNotesPath(const std::string& cache_dir, std::string_view feed,
                           uint64_t hash);
 
-// Writes "notes" to "path" atomically (temp file, rename). A checksum is
-// kept with them: a torn file is not read back.
+// Writes "notes" to "path" atomically (temp file, rename), with the links
+// themselves ("records", the links "notes" are of): a later run that needs
+// the links of a feed it parsed before reads them back rather than parse
+// the feed again. A checksum is kept with them: a torn file is not read
+// back.
 bool WriteLinkNotes(const std::string& path, const LinkNotes& notes,
-                    std::string* err);
-// False when there are none at "path" or they are torn or corrupt.
-bool ReadLinkNotes(const std::string& path, LinkNotes* notes);
+                    const LinkRecords& records, std::string* err);
+// Reads the notes at "path" into "*notes" and appends their links to
+// "*records", each when not null. False when there are none at "path" or
+// they are torn or corrupt ("*notes" and "*records" then hold nothing
+// worth keeping).
+bool ReadLinkNotes(const std::string& path, LinkNotes* notes,
+                   LinkRecords* records);
 
 // The versions of the links a site was built with.
 struct LinksState {

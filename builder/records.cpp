@@ -1,5 +1,6 @@
 #include "records.h"
 
+#include <iterator>
 #include <utility>
 
 namespace linkpage {
@@ -34,6 +35,37 @@ LinkRecords::LinkRecords(std::string feed, std::vector<Link>&& links)
   // next record is written (assigning an empty string would keep them).
   for (Link& link : links) Add(std::exchange(link, Link()));
   std::vector<Link>().swap(links);
+}
+
+bool LinkRecords::AddRecord(std::string_view record) {
+  // RecordReader's reads, each checked against what is left.
+  size_t at = 0;
+  auto varint = [&](uint64_t* n) {
+    *n = 0;
+    for (int shift = 0; at < record.size() && shift < 64; shift += 7) {
+      const auto byte = static_cast<unsigned char>(record[at++]);
+      *n |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if (byte < 0x80) return true;
+    }
+    return false;
+  };
+  auto text = [&] {
+    uint64_t size;
+    if (!varint(&size) || size > record.size() - at) return false;
+    at += static_cast<size_t>(size);
+    return true;
+  };
+  for (size_t f = 0; f < std::size(kRecordFields); ++f) {
+    if (!text()) return false;
+  }
+  uint64_t count;
+  if (!varint(&count) || count > record.size() - at) return false;
+  for (uint64_t c = 0; c < count; ++c) {
+    if (!text()) return false;
+  }
+  if (at != record.size()) return false;
+  records_.push_back(text_.Add(record));
+  return true;
 }
 
 Link LinkRecords::Decode(std::string_view feed, std::string_view record) {

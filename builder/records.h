@@ -69,6 +69,10 @@ class LinkRecords {
   bool empty() const { return records_.empty(); }
   // Adds "link", whose feed name is taken to be feed().
   void Add(const Link& link);
+  // Adds a record as record() gives it, read back from a file: false,
+  // adding nothing, when it is not one (its lengths and count do not add
+  // up to its size).
+  bool AddRecord(std::string_view record);
   // The record of link "i".
   std::string_view record(size_t i) const { return records_[i]; }
   // Link "i", whole.

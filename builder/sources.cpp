@@ -96,6 +96,20 @@ void WriteParseNote(const std::string& path, uint64_t key,
   WriteAtomically(path, text, &err);
 }
 
+// "links", all of feed "feed", packed; their notes (linknotes.h) are
+// written to "notes_path" first, unless it is empty.
+LinkRecords PackAndNote(const std::string& feed, std::vector<Link> links,
+                        const std::string& notes_path) {
+  if (notes_path.empty()) return LinkRecords(feed, std::move(links));
+  const LinkNotes notes = NoteLinks(links);
+  LinkRecords records(feed, std::move(links));
+  std::string err;
+  // Best effort: without notes, every page picks again and the feed is
+  // parsed when its links are needed.
+  WriteLinkNotes(notes_path, notes, records, &err);
+  return records;
+}
+
 // Parses "body" and checks it has usable links; a document the parse note
 // in "cache_dir" describes is not parsed (out->deferred, out->body left
 // empty: the caller keeps the document). Unless "read_only", the parse
@@ -113,10 +127,8 @@ bool ParseUsable(const FeedConfig& feed, const std::string& body,
   const uint64_t key = ParseKey(feed, body);
   if (ReadParseNote(note_path, key, stats, &out->count, &out->hash)) {
     out->deferred = true;
-    std::string notes = LinkNotesPath(cache_dir, feed.name, out->hash);
-    if (!read_only && ::access(notes.c_str(), F_OK) != 0) {
-      out->notes_path = std::move(notes);
-    }
+    out->notes_path = LinkNotesPath(cache_dir, feed.name, out->hash);
+    out->write_notes = !read_only;
     return true;
   }
   std::string err;
@@ -132,16 +144,14 @@ bool ParseUsable(const FeedConfig& feed, const std::string& body,
   }
   out->count = static_cast<int>(links.size());
   out->hash = LinksHash(links);
+  const std::string notes = LinkNotesPath(cache_dir, feed.name, out->hash);
   if (!read_only) {
     WriteParseNote(note_path, key, *stats, out->count, out->hash);
-    const std::string notes = LinkNotesPath(cache_dir, feed.name, out->hash);
-    // Best effort: without notes, every page picks again.
-    if (::access(notes.c_str(), F_OK) != 0) {
-      WriteLinkNotes(notes, NoteLinks(links), &err);
-    }
   }
   // Packed now: the Links of every feed parsed are not held at once.
-  out->links = LinkRecords(feed.name, std::move(links));
+  out->links = PackAndNote(
+      feed.name, std::move(links),
+      !read_only && ::access(notes.c_str(), F_OK) != 0 ? notes : "");
   return true;
 }
 
@@ -454,6 +464,16 @@ std::vector<LinkRecords> FeedLinks::Take(int jobs) {
     for (size_t i; (i = next++) < parts.size();) {
       FeedPart& p = parts[i];
       if (p.deferred) {
+        p.deferred = false;
+        // The links as the notes hold them, if they can be read: they are
+        // those of p.hash, whatever happened to the document since.
+        LinkRecords stored(p.feed->name);
+        if (ReadLinkNotes(p.notes_path, nullptr, &stored) &&
+            stored.size() == static_cast<size_t>(p.count)) {
+          std::exchange(p.body, std::string());  // Frees it.
+          links[i] = std::move(stored);
+          continue;
+        }
         FeedStats stats;
         std::string err;
         if (!p.local_path.empty()) {
@@ -465,14 +485,11 @@ std::vector<LinkRecords> FeedLinks::Take(int jobs) {
         parsed.reserve(static_cast<size_t>(p.count));
         ParseFeed(*p.feed, p.body, &parsed, &stats, &err);
         std::exchange(p.body, std::string());  // Frees it.
-        p.deferred = false;
         // Bytes held in memory parse as before; a file may have changed.
         const bool same = p.local_path.empty() || LinksHash(parsed) == p.hash;
         changed[i] = !same;
-        if (!p.notes_path.empty() && same) {
-          WriteLinkNotes(p.notes_path, NoteLinks(parsed), &err);
-        }
-        p.links = LinkRecords(p.feed->name, std::move(parsed));
+        p.links = PackAndNote(p.feed->name, std::move(parsed),
+                              p.write_notes && same ? p.notes_path : "");
       }
       links[i] = std::move(p.links);
     }

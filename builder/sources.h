@@ -36,9 +36,11 @@ struct FeedPart {
   bool deferred = false;
   std::string body;
   std::string local_path;
-  // Where Take() writes the notes of the links (linknotes.h) when it
-  // parses them; empty: they are there already.
+  // The notes of the links (linknotes.h), which hold the links too: Take()
+  // reads a deferred part's links from them when it can, and parses the
+  // document only when it cannot; it then writes them if "write_notes".
   std::string notes_path;
+  bool write_notes = false;
 };
 
 // The links of a run's usable feeds, feed by feed in name order.

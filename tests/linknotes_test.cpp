@@ -50,7 +50,8 @@ LinksState Note(const std::string& cache_dir, const Feeds& feeds) {
     const uint64_t hash = LinksHash(links);
     std::string err;
     REQUIRE(WriteLinkNotes(LinkNotesPath(cache_dir, name, hash),
-                           NoteLinks(links), &err));
+                           NoteLinks(links),
+                           LinkRecords(name, std::vector<Link>(links)), &err));
     state.feeds.emplace_back(name, hash);
     hashes.push_back(hash);
   }
@@ -95,9 +96,12 @@ TEST_CASE("linknotes: notes are read back as written; torn ones are not",
 
   const std::string path = LinkNotesPath(dir.path(), "f", 42);
   std::string err;
-  REQUIRE(WriteLinkNotes(path, notes, &err));
+  CHECK_FALSE(WriteLinkNotes(path, notes, LinkRecords("f"), &err));
+  REQUIRE(WriteLinkNotes(path, notes,
+                         LinkRecords("f", std::vector<Link>(links)), &err));
   LinkNotes read;
-  REQUIRE(ReadLinkNotes(path, &read));
+  LinkRecords records("f");
+  REQUIRE(ReadLinkNotes(path, &read, &records));
   CHECK(read.words == notes.words);
   REQUIRE(read.links.size() == notes.links.size());
   for (size_t i = 0; i < read.links.size(); ++i) {
@@ -106,18 +110,40 @@ TEST_CASE("linknotes: notes are read back as written; torn ones are not",
     CHECK(read.links[i].words_begin == notes.links[i].words_begin);
     CHECK(read.links[i].words_end == notes.links[i].words_end);
   }
+  // The links come back too, whole.
+  REQUIRE(records.size() == links.size());
+  for (size_t i = 0; i < links.size(); ++i) {
+    const Link l = records.At(i);
+    CHECK(l.feed == "f");
+    CHECK(l.title == links[i].title);
+    CHECK(l.url == links[i].url);
+    CHECK(l.description == links[i].description);
+    CHECK(l.categories == links[i].categories);
+  }
+  // Either may be left out.
+  LinkRecords only("f");
+  REQUIRE(ReadLinkNotes(path, nullptr, &only));
+  CHECK(only.size() == links.size());
+  REQUIRE(ReadLinkNotes(path, &read, nullptr));
 
   const std::string bytes = test::ReadFile(path);
   for (size_t cut : {size_t{0}, size_t{10}, bytes.size() - 1}) {
     INFO("cut at " << cut);
     test::WriteFile(path, bytes.substr(0, cut));
-    CHECK_FALSE(ReadLinkNotes(path, &read));
+    CHECK_FALSE(ReadLinkNotes(path, &read, nullptr));
   }
-  std::string flipped = bytes;
-  flipped[bytes.size() - 3] ^= 1;
-  test::WriteFile(path, flipped);
-  CHECK_FALSE(ReadLinkNotes(path, &read));
-  CHECK_FALSE(ReadLinkNotes(dir / "none", &read));
+  // A flipped bit anywhere: in the notes, in a record's size, in a record.
+  const size_t record_sizes = bytes.size() - records.record(0).size() -
+                              records.record(1).size() - 2 * sizeof(uint32_t);
+  for (size_t at : {bytes.size() - 3, record_sizes, size_t{40}}) {
+    INFO("flipped at " << at);
+    std::string flipped = bytes;
+    flipped[at] ^= 1;
+    test::WriteFile(path, flipped);
+    LinkRecords none("f");
+    CHECK_FALSE(ReadLinkNotes(path, &read, &none));
+  }
+  CHECK_FALSE(ReadLinkNotes(dir / "none", &read, nullptr));
 }
 
 TEST_CASE("linknotes: the published state is kept, other versions' notes go",

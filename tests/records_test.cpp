@@ -87,5 +87,36 @@ TEST_CASE("records: PackLinks keeps the order, one part per run of a feed",
   CHECK(UnpackLinks({}).empty());
 }
 
+TEST_CASE("records: a record read back is added only when it is one",
+          "[records]") {
+  std::vector<Link> links;
+  for (size_t i = 0; i < 40; ++i) links.push_back(Sample("f", i));
+  const LinkRecords records("f", std::vector<Link>(links));
+  LinkRecords copy("f");
+  for (size_t i = 0; i < records.size(); ++i) {
+    const std::string record(records.record(i));
+    INFO("record " << i);
+    REQUIRE(copy.AddRecord(record));
+    CHECK(Fields(copy.At(copy.size() - 1)) == Fields(links[i]));
+    // Cut short, one byte too many: not records.
+    const size_t before = copy.size();
+    for (size_t cut :
+         {size_t{0}, size_t{1}, record.size() / 2, record.size() - 1}) {
+      CHECK_FALSE(copy.AddRecord(record.substr(0, cut)));
+    }
+    CHECK_FALSE(copy.AddRecord(record + "x"));
+    CHECK(copy.size() == before);
+  }
+  // A length past the end, a varint that never ends, a count of
+  // categories past the end.
+  CHECK_FALSE(copy.AddRecord(std::string("\x7f") + std::string(7, '\0')));
+  CHECK_FALSE(copy.AddRecord(std::string(12, '\xff')));
+  CHECK_FALSE(copy.AddRecord(std::string(8, '\0') + "\x05"));
+  CHECK(copy.AddRecord(std::string(8, '\0') + std::string(1, '\0')));
+  Link empty;
+  empty.feed = "f";
+  CHECK(Fields(copy.At(copy.size() - 1)) == Fields(empty));
+}
+
 }  // namespace
 }  // namespace linkpage

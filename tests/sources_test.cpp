@@ -555,29 +555,60 @@ TEST_CASE("sources: a document parsed before is parsed again only on need") {
   CHECK(UnpackLinks(sixth.Take(1)).size() == 4);
   CHECK(sixth.changed_while_taken.empty());
 
-  // A local document changed between the gathering and the taking: its
-  // new links are taken, in their feed's place.
+  // A local document changed between the gathering and the taking: the
+  // links of the bytes gathered are taken, from their notes (the new ones
+  // are the next run's), and all is as hash() says.
+  const std::string grown_rss =
+      "<rss version=\"2.0\"><channel><title>t</title>"
+      "<item><title>x</title><link>https://x.example/x</link></item>"
+      "<item><title>y</title><link>https://x.example/y</link></item>"
+      "<item><title>z</title><link>https://x.example/z</link></item>"
+      "</channel></rss>";
+  auto order = [](const std::vector<LinkRecords>& links) {
+    std::string o;
+    for (const Link& l : UnpackLinks(links)) o += l.feed + ":" + l.title + " ";
+    return o;
+  };
+  // The notes of feed "name": removed, or "garbage" written over them.
+  auto spoil_notes = [&](const std::string& name, bool garbage) {
+    int spoilt = 0;
+    for (const auto& e :
+         fs::directory_iterator(dir / ".linkpage-cache/parsed")) {
+      if (e.path().filename().string().rfind(name + "@", 0) != 0) continue;
+      ++spoilt;
+      if (garbage) {
+        WriteFile(e.path().string(), "linkpage-link-notes garbage");
+      } else {
+        fs::remove(e.path());
+      }
+    }
+    return spoilt;
+  };
   FeedLinks seventh;
   gather(&seventh, &report);
   REQUIRE(deferred(seventh) == "dd");
-  WriteFile(dir / "a.xml",
-            "<rss version=\"2.0\"><channel><title>t</title>"
-            "<item><title>x</title><link>https://x.example/x</link></item>"
-            "<item><title>y</title><link>https://x.example/y</link></item>"
-            "<item><title>z</title><link>https://x.example/z</link></item>"
-            "</channel></rss>");
-  const std::vector<Link> grown = UnpackLinks(seventh.Take(2));
-  std::string order;
-  for (const Link& l : grown) order += l.feed + ":" + l.title + " ";
-  CHECK(order == "a:x a:y a:z b:dos b:two ");
-  // Either way, and with as many links, the change is told.
-  CHECK(seventh.changed_while_taken == std::vector<std::string>{"a"});
+  WriteFile(dir / "a.xml", grown_rss);
+  CHECK(order(seventh.Take(2)) == "a:one a:two b:dos b:two ");
+  CHECK(seventh.changed_while_taken.empty());
+
+  // Without notes to read, the document is parsed: its new links are taken,
+  // in their feed's place, and the change is told.
+  WriteFile(dir / "a.xml", rss("one"));
   FeedLinks eighth;
   gather(&eighth, &report);
-  REQUIRE(deferred(eighth) == "pd");  // a's new bytes: parsed now.
+  REQUIRE(deferred(eighth) == "dd");
+  WriteFile(dir / "a.xml", grown_rss);
+  REQUIRE(spoil_notes("a", true) >= 1);
+  CHECK(order(eighth.Take(2)) == "a:x a:y a:z b:dos b:two ");
+  CHECK(eighth.changed_while_taken == std::vector<std::string>{"a"});
+  // With as many links, too.
+  FeedLinks ninth;
+  gather(&ninth, &report);
+  REQUIRE(deferred(ninth) == "pd");  // a's new bytes: parsed now.
   WriteFile(dir / "b.xml", rss("tres"));
-  eighth.Take(1);
-  CHECK(eighth.changed_while_taken == std::vector<std::string>{"b"});
+  REQUIRE(spoil_notes("b", false) >= 1);
+  CHECK(order(ninth.Take(1)) == "a:x a:y a:z b:tres b:two ");
+  CHECK(ninth.changed_while_taken == std::vector<std::string>{"b"});
 }
 
 TEST_CASE("sources: fetch refreshes the cache and builds nothing") {
