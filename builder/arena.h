@@ -11,6 +11,7 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace linkpage {
@@ -25,8 +26,20 @@ class StringArena {
   StringArena() = default;
   StringArena(const StringArena&) = delete;
   StringArena& operator=(const StringArena&) = delete;
-  StringArena(StringArena&&) = default;
-  StringArena& operator=(StringArena&&) = default;
+  // A moved-from arena is empty: it does not hand out what is left of a
+  // block it no longer has.
+  StringArena(StringArena&& o) noexcept
+      : blocks_(std::move(o.blocks_)),
+        next_(std::exchange(o.next_, nullptr)),
+        left_(std::exchange(o.left_, 0)) {}
+  StringArena& operator=(StringArena&& o) noexcept {
+    if (this == &o) return *this;
+    blocks_ = std::move(o.blocks_);
+    o.blocks_.clear();
+    next_ = std::exchange(o.next_, nullptr);
+    left_ = std::exchange(o.left_, 0);
+    return *this;
+  }
 
   // A copy of "s", valid as long as the arena.
   std::string_view Add(std::string_view s) {

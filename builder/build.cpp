@@ -253,7 +253,7 @@ int DuplicateLinks(const std::string& cache_dir, const RunLinks& links,
 }
 
 // What rendering one topic page did. The report is made from these once
-// the links are let go: it holds a copy of each page's slug.
+// the links are let go.
 struct PageOutcome {
   int32_t links = 0;
   FileChange change = FileChange::kUnchanged;

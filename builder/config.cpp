@@ -301,7 +301,11 @@ bool ReadPage(const Json& p, size_t index, const std::string& file,
   f.String("slug", &slug, true);
   f.String("topic", &topic, true);
   article = "articles/" + slug + ".md";
-  f.String("article", &article);
+  if (f.String("article", &article) && article.empty()) {
+    f.Fail("article",
+           "is empty; name the article's file, or leave the key "
+           "out to use articles/SLUG.md");
+  }
   f.StringList("keywords", &keywords);
   if (f.StringList("feeds", &feeds) && feeds.empty() && f.ok()) {
     f.Fail("feeds", "is empty; name at least one feed, or leave the key "

@@ -65,7 +65,8 @@ AtomicWriter::AtomicWriter(fs::path path) : path_(std::move(path)) {
                                 std::to_string(counter.fetch_add(1)));
   fd_.Reset(
       ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (fd_.get() < 0) {
+  created_ = fd_.get() >= 0;
+  if (!created_) {
     error_ = "cannot create " + tmp_.string() + ": " + std::strerror(errno);
   }
 }
@@ -119,7 +120,7 @@ bool AtomicWriter::Commit(std::string* err) {
     }
   }
   if (error_.empty()) return true;
-  fs::remove(tmp_, ec);
+  if (created_) fs::remove(tmp_, ec);
   *err = error_;
   return false;
 }

@@ -40,8 +40,8 @@ class AtomicWriter {
 
   // Adds "bytes" to the file; written out by the MiB.
   void Append(std::string_view bytes);
-  // Writes out what is left and puts the file in place. On failure (of
-  // this call or of an earlier write) "*err" says why.
+  // Writes out what is left and puts the file in place; called once. On
+  // failure (of this call or of an earlier write) "*err" says why.
   bool Commit(std::string* err);
 
  private:
@@ -50,7 +50,8 @@ class AtomicWriter {
 
   std::filesystem::path path_;
   std::filesystem::path tmp_;
-  UniqueFd fd_;  // Open until Commit().
+  UniqueFd fd_;           // Open until Commit().
+  bool created_ = false;  // tmp_ is this writer's, to remove on failure.
   std::string buffer_;
   std::string error_;  // The first failure.
 };

@@ -22,14 +22,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A notes file: kNotesMagic, then the number of links, of words, of bytes
-// of the links' records and a checksum of what follows, each a uint64_t;
-// then the entries, the words and the records' sizes (a uint32_t each) as
-// they are in memory, and the records. The cache is this machine's only.
-constexpr std::string_view kNotesMagic = "linkpage-link-notes 3\n";
+// A notes file: kNotesMagic; then, each a uint64_t, the number of links,
+// of words, of bytes of the links' records, the LinksHash() of the links
+// and a checksum of the notes; then the notes: the entries, the words and
+// the records' sizes (a uint32_t each) as they are in memory; then the
+// records. The records are checked by their LinksHash(), not by the
+// checksum: a run that reads only the notes does not hash them. The cache
+// is this machine's only.
+constexpr std::string_view kNotesMagic = "linkpage-link-notes 4\n";
 // Changes with what the notes mean (the words, their weights, the fields
 // hashed, the records): it is part of their file names.
-constexpr int64_t kNotesFormat = 3;
+constexpr int64_t kNotesFormat = 4;
 constexpr int64_t kMaxNotesBytes = int64_t{1} << 30;
 static_assert(std::is_trivially_copyable_v<LinkNotes::Entry> &&
               sizeof(LinkNotes::Entry) == 24);
@@ -143,54 +146,63 @@ bool WriteLinkNotes(const std::string& path, const LinkNotes& notes,
     *err = "the links and their notes differ in number";
     return false;
   }
-  std::string payload;
-  AppendRaw(notes.links.data(), notes.links.size(), &payload);
-  AppendRaw(notes.words.data(), notes.words.size(), &payload);
+  std::string text;
+  AppendRaw(notes.links.data(), notes.links.size(), &text);
+  AppendRaw(notes.words.data(), notes.words.size(), &text);
   uint64_t record_bytes = 0;
   for (size_t i = 0; i < records.size(); ++i) {
     const uint32_t size = static_cast<uint32_t>(records.record(i).size());
-    AppendRaw(&size, 1, &payload);
+    AppendRaw(&size, 1, &text);
     record_bytes += size;
   }
-  payload.reserve(payload.size() + record_bytes);
-  for (size_t i = 0; i < records.size(); ++i) payload += records.record(i);
-  const uint64_t header[4] = {notes.links.size(), notes.words.size(),
-                              record_bytes, Hasher().Add(payload).value()};
+  const uint64_t header[5] = {notes.links.size(), notes.words.size(),
+                              record_bytes, LinksHash(records),
+                              Hasher().Add(text).value()};
+  if (kNotesMagic.size() + sizeof header + text.size() + record_bytes >
+      static_cast<uint64_t>(kMaxNotesBytes)) {
+    *err = "the notes would be too large to read back";
+    return false;
+  }
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
+  // The records go from their arena to the file, not copied first.
   AtomicWriter out(path);
   out.Append(kNotesMagic);
   out.Append(
       std::string_view(reinterpret_cast<const char*>(header), sizeof header));
-  out.Append(payload);
+  out.Append(text);
+  for (size_t i = 0; i < records.size(); ++i) out.Append(records.record(i));
   return out.Commit(err);
 }
 
-bool ReadLinkNotes(const std::string& path, LinkNotes* notes,
-                   LinkRecords* records) {
+bool ReadLinkNotes(const std::string& path, uint64_t links_hash,
+                   LinkNotes* notes, LinkRecords* records) {
   std::string text, why;
-  constexpr size_t at = kNotesMagic.size() + sizeof(uint64_t[4]);
+  constexpr size_t at = kNotesMagic.size() + sizeof(uint64_t[5]);
   if (ReadWholeFile(path, kMaxNotesBytes, &text, &why) != ReadResult::kOk ||
       text.compare(0, kNotesMagic.size(), kNotesMagic) != 0 ||
       text.size() < at) {
     return false;
   }
-  uint64_t header[4];
+  uint64_t header[5];
   std::memcpy(header, text.data() + kNotesMagic.size(), sizeof header);
   const uint64_t links = header[0], words = header[1], bytes = header[2];
   const uint64_t size = text.size();
-  if (links > size / sizeof(LinkNotes::Entry) ||
-      words > size / sizeof(uint32_t) || bytes > size ||
-      size - at != links * (sizeof(LinkNotes::Entry) + sizeof(uint32_t)) +
-                       words * sizeof(uint32_t) + bytes ||
-      Hasher().Add(std::string_view(text).substr(at)).value() != header[3]) {
+  if (header[3] != links_hash || links > size / sizeof(LinkNotes::Entry) ||
+      words > size / sizeof(uint32_t) || bytes > size) {
+    return false;
+  }
+  const uint64_t notes_size =
+      links * (sizeof(LinkNotes::Entry) + sizeof(uint32_t)) +
+      words * sizeof(uint32_t);
+  if (size - at != notes_size + bytes ||
+      Hasher().Add(std::string_view(text).substr(at, notes_size)).value() !=
+          header[4]) {
     return false;
   }
   const char* entries = text.data() + at;
   const char* word_data = entries + links * sizeof(LinkNotes::Entry);
   const char* sizes = word_data + words * sizeof(uint32_t);
-  const char* record = sizes + links * sizeof(uint32_t);
-  const char* end = text.data() + text.size();
   if (notes) {
     notes->links.resize(links);
     notes->words.resize(words);
@@ -206,12 +218,15 @@ bool ReadLinkNotes(const std::string& path, LinkNotes* notes,
     }
   }
   if (records) {
+    const char* record = sizes + links * sizeof(uint32_t);
+    const char* end = text.data() + text.size();
     for (uint64_t i = 0; i < links; ++i) {
       uint32_t n;
       std::memcpy(&n, sizes + i * sizeof n, sizeof n);
       if (n > end - record || !records->AddRecord({record, n})) return false;
       record += n;
     }
+    if (record != end || LinksHash(*records) != links_hash) return false;
   }
   return true;
 }
@@ -278,7 +293,7 @@ LinkChanges::LinkChanges(const std::string& cache_dir, const LinksState& before,
     for (const auto& [name, hash] : state.feeds) {
       const std::string path = LinkNotesPath(cache_dir, name, hash);
       auto [it, added] = notes.try_emplace(path);
-      if (added && !ReadLinkNotes(path, &it->second, nullptr)) {
+      if (added && !ReadLinkNotes(path, hash, &it->second, nullptr)) {
         std::error_code ec;
         fs::remove(path, ec);  // Torn or corrupt: not to be tried again.
         return false;

@@ -65,12 +65,13 @@ std::string LinkNotesPath(const std::string& cache_dir, std::string_view feed,
 // back.
 bool WriteLinkNotes(const std::string& path, const LinkNotes& notes,
                     const LinkRecords& records, std::string* err);
-// Reads the notes at "path" into "*notes" and appends their links to
-// "*records", each when not null. False when there are none at "path" or
-// they are torn or corrupt ("*notes" and "*records" then hold nothing
-// worth keeping).
-bool ReadLinkNotes(const std::string& path, LinkNotes* notes,
-                   LinkRecords* records);
+// Reads the notes at "path" of the links of LinksHash() "links_hash" into
+// "*notes", and those links into "*records" (empty, of their feed), each
+// when not null. False when there are none at "path", they are torn or
+// corrupt, or they are of other links ("*notes" and "*records" then hold
+// nothing worth keeping).
+bool ReadLinkNotes(const std::string& path, uint64_t links_hash,
+                   LinkNotes* notes, LinkRecords* records);
 
 // The versions of the links a site was built with.
 struct LinksState {

@@ -127,6 +127,7 @@ bool ParseUsable(const FeedConfig& feed, const std::string& body,
   const uint64_t key = ParseKey(feed, body);
   if (ReadParseNote(note_path, key, stats, &out->count, &out->hash)) {
     out->deferred = true;
+    if (!read_only) out->parse_note_path = note_path;
     out->notes_path = LinkNotesPath(cache_dir, feed.name, out->hash);
     out->write_notes = !read_only;
     return true;
@@ -436,8 +437,7 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
 }
 
 Hasher& AddLinkFields(const Link& l, Hasher* h) {
-  h->Add(l.title).Add(l.url).Add(l.description).Add(l.display_host);
-  h->Add(l.image).Add(l.price).Add(l.currency).Add(l.advertiser);
+  for (auto field : kRecordFields) h->Add(l.*field);
   h->Add(static_cast<int64_t>(l.categories.size()));
   for (const std::string& c : l.categories) h->Add(c);
   return *h;
@@ -447,6 +447,22 @@ uint64_t LinksHash(const std::vector<Link>& links) {
   Hasher h;
   h.Add(static_cast<int64_t>(links.size()));
   for (const Link& l : links) AddLinkFields(l, &h.Add(l.feed));
+  return h.value();
+}
+
+uint64_t LinksHash(const LinkRecords& links) {
+  // As LinksHash() of the Links, field by field as AddLinkFields() adds
+  // them, from the records: the fields of kRecordFields, in its order.
+  Hasher h;
+  h.Add(static_cast<int64_t>(links.size()));
+  for (size_t i = 0; i < links.size(); ++i) {
+    h.Add(links.feed());
+    RecordReader r(links.record(i));
+    for (size_t f = 0; f < std::size(kRecordFields); ++f) h.Add(r.Text());
+    const uint64_t count = r.Varint();
+    h.Add(static_cast<int64_t>(count));
+    for (uint64_t c = 0; c < count; ++c) h.Add(r.Text());
+  }
   return h.value();
 }
 
@@ -468,7 +484,7 @@ std::vector<LinkRecords> FeedLinks::Take(int jobs) {
         // The links as the notes hold them, if they can be read: they are
         // those of p.hash, whatever happened to the document since.
         LinkRecords stored(p.feed->name);
-        if (ReadLinkNotes(p.notes_path, nullptr, &stored) &&
+        if (ReadLinkNotes(p.notes_path, p.hash, nullptr, &stored) &&
             stored.size() == static_cast<size_t>(p.count)) {
           std::exchange(p.body, std::string());  // Frees it.
           links[i] = std::move(stored);
@@ -477,17 +493,19 @@ std::vector<LinkRecords> FeedLinks::Take(int jobs) {
         FeedStats stats;
         std::string err;
         if (!p.local_path.empty()) {
-          // Changed since it was read, the new bytes are parsed: as if it
-          // had been changed just after this run.
+          // A local file's bytes were not kept: read again.
           ReadWholeFile(p.local_path, p.feed->max_bytes, &p.body, &err);
         }
         std::vector<Link> parsed;
         parsed.reserve(static_cast<size_t>(p.count));
         ParseFeed(*p.feed, p.body, &parsed, &stats, &err);
         std::exchange(p.body, std::string());  // Frees it.
-        // Bytes held in memory parse as before; a file may have changed.
-        const bool same = p.local_path.empty() || LinksHash(parsed) == p.hash;
+        // Not the links hash() covers: a local file changed since it was
+        // read, or the parse note is wrong. The run then fails, and the
+        // next one parses the document anew.
+        const bool same = LinksHash(parsed) == p.hash;
         changed[i] = !same;
+        if (!same) ::unlink(p.parse_note_path.c_str());
         p.links = PackAndNote(p.feed->name, std::move(parsed),
                               p.write_notes && same ? p.notes_path : "");
       }

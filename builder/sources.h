@@ -36,6 +36,9 @@ struct FeedPart {
   bool deferred = false;
   std::string body;
   std::string local_path;
+  // The parse note, removed by Take() if the document does not give the
+  // links it says (empty: leave it).
+  std::string parse_note_path;
   // The notes of the links (linknotes.h), which hold the links too: Take()
   // reads a deferred part's links from them when it can, and parses the
   // document only when it cannot; it then writes them if "write_notes".
@@ -48,20 +51,25 @@ class FeedLinks {
  public:
   // Of every link, in order: equal links, equal hash. Parses nothing.
   uint64_t hash() const;
-  // Every link, in order, a feed's LinkRecords a part, parsing the
-  // deferred feeds on up to "jobs" threads. Each feed is packed as soon
+  // Every link, in order, a feed's LinkRecords a part, on up to "jobs"
+  // threads. A deferred feed's links are read from its notes, or, when
+  // they cannot be, parsed from its document; each feed is packed as soon
   // as it is parsed, so that the Links of all feeds are never held at
   // once. Leaves "parts" empty.
   std::vector<LinkRecords> Take(int jobs);
 
   std::vector<FeedPart> parts;
-  // Set by Take(): the feeds whose local file changed between its read
-  // and its parse, whose links are thus not those hash() covers.
+  // Set by Take(): the feeds whose links are not those hash() covers,
+  // which can only be when their notes could not be read and the document
+  // was parsed again: a local file that changed between its read and its
+  // parse, or a wrong parse note.
   std::vector<std::string> changed_while_taken;
 };
 
 // A hash of "links" and their order.
 uint64_t LinksHash(const std::vector<Link>& links);
+// The same, of the links "links" holds.
+uint64_t LinksHash(const LinkRecords& links);
 
 // Adds every field of "link" but its feed name to "*h", in a fixed order;
 // returns "*h".

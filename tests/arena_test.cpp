@@ -32,6 +32,27 @@ TEST_CASE("arena: copies stay where they are and hold their bytes", "[arena]") {
   CHECK(arena.Add("").empty());
 }
 
+TEST_CASE("arena: a moved arena keeps its copies; the one moved from is empty",
+          "[arena]") {
+  StringArena a;
+  const std::string_view first = a.Add("first");
+  StringArena b = std::move(a);
+  // The one moved from starts afresh: what it adds is not in b's block.
+  const std::string_view again = a.Add("again");  // NOLINT: use after move.
+  const std::string_view second = b.Add("second");
+  CHECK(first == "first");
+  CHECK(again == "again");
+  CHECK(second == "second");
+  CHECK(again.data() != second.data());
+  CHECK(second.data() == first.data() + first.size());
+  StringArena c;
+  c = std::move(b);
+  const std::string_view third = c.Add("third");
+  CHECK(std::string(first) + std::string(second) + std::string(third) ==
+        "firstsecondthird");
+  CHECK(third.data() == second.data() + second.size());
+}
+
 TEST_CASE("arena: arrays are aligned for their type among strings", "[arena]") {
   StringArena arena;
   std::vector<std::pair<std::span<const uint64_t>, std::vector<uint64_t>>>

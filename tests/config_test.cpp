@@ -238,6 +238,10 @@ TEST_CASE("config: wrong types are named") {
   err = LoadError(
       Replace(kSiteJson, "\"links_per_page\": 3", "\"links_per_page\": -1"));
   CHECK_THAT(err, Catch::Contains("must be between 0 and 100"));
+  err = LoadError(Replace(kSiteJson, "\"article\": \"articles/x.md\"",
+                          "\"article\": \"\""));
+  CHECK_THAT(err, Catch::Contains("\"pages[two-2].article\" is empty"));
+  CHECK_THAT(err, Catch::Contains("site.json"));
 }
 
 TEST_CASE("config: JSON syntax errors give file, line and column") {

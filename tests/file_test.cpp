@@ -75,10 +75,21 @@ TEST_CASE("file: an atomic writer puts the whole file in place on commit") {
   CHECK(err.find("cannot create") != std::string::npos);
   CHECK(err.find("no-such-dir") != std::string::npos);
 
+  // Cannot be put in place (a directory is there): the commit says why,
+  // and no temp file stays.
+  const std::filesystem::path taken =
+      std::filesystem::path(dir.path()) / "taken";
+  std::filesystem::create_directories(taken / "inside");
+  AtomicWriter blocked(taken);
+  blocked.Append("x");
+  CHECK_FALSE(blocked.Commit(&err));
+  CHECK(err.find("cannot rename") != std::string::npos);
+  CHECK(Names(dir.path()) == std::vector<std::string>{"m", "taken"});
+
   // WriteAtomically, the same in one piece.
   REQUIRE(WriteAtomically(path, "new", &err));
   CHECK(ReadFile(path.string()) == "new");
-  CHECK(Names(dir.path()) == std::vector<std::string>{"m"});
+  CHECK(Names(dir.path()) == std::vector<std::string>{"m", "taken"});
 }
 
 TEST_CASE("file: a background flush starts once enough has been written") {

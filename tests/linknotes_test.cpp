@@ -94,14 +94,15 @@ TEST_CASE("linknotes: notes are read back as written; torn ones are not",
                               notes.words.begin() + notes.links[1].words_end) ==
         words);
 
-  const std::string path = LinkNotesPath(dir.path(), "f", 42);
+  const uint64_t hash = LinksHash(links);
+  const std::string path = LinkNotesPath(dir.path(), "f", hash);
   std::string err;
   CHECK_FALSE(WriteLinkNotes(path, notes, LinkRecords("f"), &err));
   REQUIRE(WriteLinkNotes(path, notes,
                          LinkRecords("f", std::vector<Link>(links)), &err));
   LinkNotes read;
   LinkRecords records("f");
-  REQUIRE(ReadLinkNotes(path, &read, &records));
+  REQUIRE(ReadLinkNotes(path, hash, &read, &records));
   CHECK(read.words == notes.words);
   REQUIRE(read.links.size() == notes.links.size());
   for (size_t i = 0; i < read.links.size(); ++i) {
@@ -112,6 +113,7 @@ TEST_CASE("linknotes: notes are read back as written; torn ones are not",
   }
   // The links come back too, whole.
   REQUIRE(records.size() == links.size());
+  CHECK(LinksHash(records) == hash);
   for (size_t i = 0; i < links.size(); ++i) {
     const Link l = records.At(i);
     CHECK(l.feed == "f");
@@ -122,28 +124,40 @@ TEST_CASE("linknotes: notes are read back as written; torn ones are not",
   }
   // Either may be left out.
   LinkRecords only("f");
-  REQUIRE(ReadLinkNotes(path, nullptr, &only));
+  REQUIRE(ReadLinkNotes(path, hash, nullptr, &only));
   CHECK(only.size() == links.size());
-  REQUIRE(ReadLinkNotes(path, &read, nullptr));
+  REQUIRE(ReadLinkNotes(path, hash, &read, nullptr));
+  // Notes of other links, or links of another feed, are not read.
+  CHECK_FALSE(ReadLinkNotes(path, hash + 1, &read, nullptr));
+  LinkRecords other_feed("g");
+  CHECK_FALSE(ReadLinkNotes(path, hash, nullptr, &other_feed));
 
   const std::string bytes = test::ReadFile(path);
   for (size_t cut : {size_t{0}, size_t{10}, bytes.size() - 1}) {
     INFO("cut at " << cut);
     test::WriteFile(path, bytes.substr(0, cut));
-    CHECK_FALSE(ReadLinkNotes(path, &read, nullptr));
+    CHECK_FALSE(ReadLinkNotes(path, hash, &read, nullptr));
   }
-  // A flipped bit anywhere: in the notes, in a record's size, in a record.
-  const size_t record_sizes = bytes.size() - records.record(0).size() -
-                              records.record(1).size() - 2 * sizeof(uint32_t);
-  for (size_t at : {bytes.size() - 3, record_sizes, size_t{40}}) {
+  // A flipped bit: in the notes (the checksum), in a record's sizes (ditto),
+  // in a record's length (the record is not one), in a record's text (its
+  // hash).
+  const size_t records_at =
+      bytes.size() - records.record(0).size() - records.record(1).size();
+  const size_t sizes_at = records_at - 2 * sizeof(uint32_t);
+  for (size_t at : {size_t{60}, sizes_at, records_at, bytes.size() - 3}) {
     INFO("flipped at " << at);
     std::string flipped = bytes;
     flipped[at] ^= 1;
     test::WriteFile(path, flipped);
     LinkRecords none("f");
-    CHECK_FALSE(ReadLinkNotes(path, &read, &none));
+    CHECK_FALSE(ReadLinkNotes(path, hash, &read, &none));
   }
-  CHECK_FALSE(ReadLinkNotes(dir / "none", &read, nullptr));
+  // The notes alone do not depend on the records' bytes.
+  std::string text_flipped = bytes;
+  text_flipped[bytes.size() - 3] ^= 1;
+  test::WriteFile(path, text_flipped);
+  CHECK(ReadLinkNotes(path, hash, &read, nullptr));
+  CHECK_FALSE(ReadLinkNotes(dir / "none", hash, &read, nullptr));
 }
 
 TEST_CASE("linknotes: the published state is kept, other versions' notes go",
