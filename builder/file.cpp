@@ -58,6 +58,31 @@ ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
   return ReadResult::kOk;
 }
 
+bool ForEachLine(const std::string& path,
+                 const std::function<void(std::string_view)>& line) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (fd.get() < 0) return false;
+  constexpr size_t kChunk = 1 << 20;
+  std::string buf;
+  size_t have = 0;  // Bytes of buf read and not yet given as lines.
+  for (;;) {
+    if (buf.size() < have + kChunk) buf.resize(have + kChunk);
+    ssize_t n = ::read(fd.get(), buf.data() + have, kChunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;  // A last line with no newline is not one.
+    const char* p = buf.data();
+    const char* end = buf.data() + have + static_cast<size_t>(n);
+    for (const char* eol;
+         (eol = static_cast<const char*>(std::memchr(p, '\n', end - p)));
+         p = eol + 1) {
+      line(std::string_view(p, static_cast<size_t>(eol - p)));
+    }
+    have = static_cast<size_t>(end - p);
+    std::memmove(buf.data(), p, have);  // The start of a line.
+  }
+}
+
 AtomicWriter::AtomicWriter(fs::path path) : path_(std::move(path)) {
   static std::atomic<unsigned> counter{0};
   tmp_ = path_.parent_path() / (".tmp-" + path_.filename().string() + "-" +

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -23,6 +24,14 @@ enum class ReadResult { kOk, kTooLarge, kFailed };
 // regular file. "*out" is empty unless kOk.
 ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
                          std::string* out, std::string* why);
+
+// Calls "line(text)" for each line of the file at "path" that ends in a
+// newline, in order, without the newline (which follows "text" in memory:
+// parsing numbers stops there). The file is read a MiB at a time, so a
+// large one is never held whole. False when it cannot be opened or read
+// (lines given before a read fails stand).
+bool ForEachLine(const std::string& path,
+                 const std::function<void(std::string_view)>& line);
 
 // Writes a file at "path" a piece at a time, so that a large one is never
 // held whole in memory: into a temp file beside it (a name no other thread

@@ -172,28 +172,25 @@ bool Publisher::Begin(std::string* err) {
   // MTIME TAG STAMP HASH STALE (hex, decimal, decimal, decimal, hex, hex,
   // 0 or 1); and, with no path, TAB "staging" TOKEN and TAB "extra" TAB
   // PATH (see the class comment).
-  // Its paths are kept in paths_, not in the text read (a line is some
-  // 130 bytes, its path some 40), and old_ is sized from the lines.
-  std::string why, text;
-  have_manifest_ = ReadWholeFile(manifest_path_, int64_t{1} << 32, &text,
-                                 &why) == ReadResult::kOk;
-  old_.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')));
-  const char* p = text.c_str();
-  const char* end = p + text.size();
-  while (p < end) {
-    const char* eol = static_cast<const char*>(std::memchr(p, '\n', end - p));
-    if (!eol) break;
+  // It is read a MiB at a time (at 100,000 pages it is 16 MB), once to
+  // size old_ and once to fill it; its paths are kept in paths_.
+  size_t lines = 0;
+  have_manifest_ =
+      ForEachLine(manifest_path_, [&](std::string_view) { ++lines; });
+  old_.reserve(lines);
+  auto read_line = [&](std::string_view line) {
+    const char* p = line.data();
+    const char* eol = p + line.size();  // A newline: strtoull stops there.
     const char* tab = static_cast<const char*>(std::memchr(p, '\t', eol - p));
     OldFile f;
     Entry& e = f.entry;
     char* q = nullptr;
-    const std::string_view line(p, eol - p);
     if (line.rfind("\tstaging ", 0) == 0) {
       token_ = std::string(line.substr(9));
     } else if (line.rfind("\textra\t", 0) == 0) {
       extra_.push_back(paths_.Add(line.substr(7)));
     } else if (tab && tab > p) {
-      f.path = std::string_view(p, tab - p);  // Into "text" until kept.
+      f.path = std::string_view(p, tab - p);  // Into the line until kept.
       e.inputs = std::strtoull(tab + 1, &q, 16);
       e.sources = std::strtoull(q, &q, 16);
       e.size = std::strtoll(q, &q, 10);
@@ -207,7 +204,12 @@ bool Publisher::Begin(std::string* err) {
         old_.push_back(f);
       }
     }
-    p = eol + 1;
+  };
+  if (have_manifest_ && !ForEachLine(manifest_path_, read_line)) {
+    have_manifest_ = false;  // Read only in part: as if there were none.
+    old_.clear();
+    extra_.clear();
+    token_.clear();
   }
   auto by_path = [](const OldFile& a, const OldFile& b) {
     return a.path < b.path;
@@ -215,7 +217,7 @@ bool Publisher::Begin(std::string* err) {
   if (!std::is_sorted(old_.begin(), old_.end(), by_path)) {
     std::sort(old_.begin(), old_.end(), by_path);
   }
-  std::string vouched;
+  std::string vouched, why;
   tracked_ = have_manifest_ && !token_.empty() &&
              ReadWholeFile(staging_state_path_, 256, &vouched, &why) ==
                  ReadResult::kOk &&

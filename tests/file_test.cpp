@@ -92,6 +92,32 @@ TEST_CASE("file: an atomic writer puts the whole file in place on commit") {
   CHECK(Names(dir.path()) == std::vector<std::string>{"m", "taken"});
 }
 
+TEST_CASE("file: ForEachLine gives every whole line, across reads") {
+  TempDir dir;
+  const std::string path = (std::filesystem::path(dir.path()) / "f").string();
+  // Lines short and long, past the MiB read at a time, an empty one, and
+  // a last one with no newline, which is not given.
+  std::vector<std::string> want;
+  std::string text;
+  for (size_t i = 0; i < 5000; ++i) {
+    std::string line = i % 1000 == 10 ? std::string(700000, 'a' + i % 7)
+                       : i == 7       ? std::string()
+                                      : "line " + std::to_string(i);
+    text += line + "\n";
+    want.push_back(line);
+  }
+  WriteFile(path, text + "no newline");
+  std::vector<std::string> got;
+  bool after_newline = true;
+  REQUIRE(ForEachLine(path, [&](std::string_view line) {
+    got.emplace_back(line);
+    after_newline = after_newline && line.data()[line.size()] == '\n';
+  }));
+  CHECK(got == want);
+  CHECK(after_newline);
+  CHECK_FALSE(ForEachLine(path + "-none", [](std::string_view) {}));
+}
+
 TEST_CASE("file: a background flush starts once enough has been written") {
   TempDir dir;
   BackgroundFlush flush(dir.path(), 1000);
