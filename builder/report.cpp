@@ -22,6 +22,14 @@ void AppendJson(const Json& value, int indent, std::string* out) {
   }
 }
 
+// Whether "text" is printable ASCII that JSON writes as it is.
+bool Plain(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string ReportToJson(const Report& r) {
@@ -69,10 +77,22 @@ std::string ReportToJson(const Report& r) {
   for (size_t i = 0; i < r.pages.size(); ++i) {
     const PageReport& p = r.pages[i];
     out += i == 0 ? "\n    " : ",\n    ";
-    AppendJson(Json{{"slug", p.slug},
-                    {"links", p.links},
-                    {"change", std::string(p.change)}},
-               4, &out);
+    if (Plain(p.slug) && Plain(p.change)) {
+      // What AppendJson() gives, without a JSON value a page: slugs are
+      // plain ASCII (site.json allows a-z, 0-9 and '-').
+      out += "{\n      \"slug\": \"";
+      out += p.slug;
+      out += "\",\n      \"links\": ";
+      out += std::to_string(p.links);
+      out += ",\n      \"change\": \"";
+      out += p.change;
+      out += "\"\n    }";
+    } else {
+      AppendJson(Json{{"slug", p.slug},
+                      {"links", p.links},
+                      {"change", std::string(p.change)}},
+                 4, &out);
+    }
     added += p.change == "added";
     changed += p.change == "changed";
     unchanged += p.change == "unchanged";

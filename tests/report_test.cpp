@@ -104,8 +104,11 @@ TEST_CASE(
   r.text = slugs;
   for (int i = 0; i < 7; ++i) {
     PageReport p;
+    // Slugs are plain ASCII in a run; the report takes anything.
     p.slug = slugs->emplace_back("page-" + std::to_string(i) +
-                                 (i == 3 ? "-\xc3\xa9t\xc3\xa9" : ""));
+                                 (i == 3   ? "-\xc3\xa9t\xc3\xa9"
+                                  : i == 5 ? "-\"q\\\x01\xff"
+                                           : ""));
     p.links = i;
     p.change = changes[i % 3];
     r.pages.push_back(p);
