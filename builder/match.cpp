@@ -237,12 +237,25 @@ void LinkIndex::IndexWords() const {
   // link, (id << 2 | payload) before merging.
   std::vector<std::pair<uint32_t, uint32_t>> word_items, pair_items;
   std::vector<uint64_t> words, pairs;
+  // Most words of a link are no page's (brands, models, numbers): a bitmap
+  // of the hashes of the words pages look for turns most of those away
+  // before a lookup in word_ids_. A set bit only means "look it up".
+  constexpr uint32_t kFilterBits = 1 << 18;  // 32 KiB.
+  std::vector<uint64_t> filter(kFilterBits / 64, 0);
+  auto bit = [](std::string_view w) { return Fnv1a(w) & (kFilterBits - 1); };
+  for (const auto& [word, id] : word_ids_) {
+    const uint32_t b = bit(word);
+    filter[b / 64] |= uint64_t{1} << (b % 64);
+  }
   auto add_field = [&](std::string_view text, uint32_t weight,
                        uint32_t pair_flag) {
     uint32_t prev = kUnknown;
     ForEachWord(text, [&](std::string_view w) {
-      auto it = word_ids_.find(w);
-      const uint32_t id = it == word_ids_.end() ? kUnknown : it->second;
+      uint32_t id = kUnknown;
+      if (const uint32_t b = bit(w); filter[b / 64] >> (b % 64) & 1) {
+        auto it = word_ids_.find(w);
+        if (it != word_ids_.end()) id = it->second;
+      }
       if (id != kUnknown && stop_[id]) return;  // Pairs skip stop words.
       if (id != kUnknown) words.push_back(uint64_t{id} << 2 | weight);
       if (prev != kUnknown && id != kUnknown) {
