@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -325,6 +326,54 @@ TEST_CASE("sources: --offline serves the cache and never the network") {
   REQUIRE(fx.Run(kT0, &fr));
   CHECK(fr.status == "dropped");
   CHECK_THAT(fr.error, Catch::Contains("offline; no cached copy"));
+}
+
+TEST_CASE("sources: a cached copy parsed before is read back from its notes") {
+  HttpServer s;
+  Script script;
+  script.body = Rss(4);
+  Serve(&s, &script);
+  Fixture fx(s.Url("/feed"));
+  FeedReport fr;
+  std::vector<Link> fetched;
+  REQUIRE(fx.Run(kT0, &fr, &fetched));  // Parsed; its notes written.
+  REQUIRE(fetched.size() == 4);
+  fx.options.offline = true;
+  auto take = [&] {
+    FeedLinks links;
+    Report report;
+    std::ostringstream log;
+    std::string err;
+    REQUIRE(GatherFeeds(fx.site, fx.options, log, &report, &links, &err));
+    REQUIRE(links.parts.size() == 1);
+    CHECK(links.parts[0].deferred);  // The cached copy, held in memory.
+    const std::vector<Link> got = UnpackLinks(links.Take(2));
+    CHECK(links.changed_while_taken.empty());
+    REQUIRE(got.size() == fetched.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      CHECK(got[i].feed == fetched[i].feed);
+      CHECK(got[i].title == fetched[i].title);
+      CHECK(got[i].url == fetched[i].url);
+      CHECK(got[i].description == fetched[i].description);
+    }
+  };
+  std::vector<fs::path> notes;
+  for (const auto& e :
+       fs::directory_iterator(fx.dir / ".linkpage-cache/parsed")) {
+    if (e.path().filename().string().rfind("offers@", 0) == 0) {
+      notes.push_back(e.path());
+    }
+  }
+  REQUIRE(notes.size() == 1);
+  // From the notes: they are read, not written again.
+  const auto written = fs::last_write_time(notes[0]);
+  fs::last_write_time(notes[0], written - std::chrono::hours(1));
+  take();
+  CHECK(fs::last_write_time(notes[0]) == written - std::chrono::hours(1));
+  // Without them, from the copy in memory, parsed: and they are written.
+  fs::remove(notes[0]);
+  take();
+  CHECK(fs::exists(notes[0]));
 }
 
 TEST_CASE("sources: a broken local feed falls back to its last good copy") {
