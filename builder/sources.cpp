@@ -505,7 +505,9 @@ std::vector<LinkRecords> FeedLinks::Take(int jobs) {
         // next one parses the document anew.
         const bool same = LinksHash(parsed) == p.hash;
         changed[i] = !same;
-        if (!same) ::unlink(p.parse_note_path.c_str());
+        if (!same && !p.parse_note_path.empty()) {
+          ::unlink(p.parse_note_path.c_str());
+        }
         p.links = PackAndNote(p.feed->name, std::move(parsed),
                               p.write_notes && same ? p.notes_path : "");
       }

@@ -650,6 +650,9 @@ TEST_CASE("sources: a document parsed before is parsed again only on need") {
   REQUIRE(spoil_notes("a", true) >= 1);
   CHECK(order(eighth.Take(2)) == "a:x a:y a:z b:dos b:two ");
   CHECK(eighth.changed_while_taken == std::vector<std::string>{"a"});
+  // Its parse note, which no longer tells its links, is dropped.
+  CHECK_FALSE(fs::exists(dir / ".linkpage-cache/parsed/a"));
+  CHECK(fs::exists(dir / ".linkpage-cache/parsed/b"));
   // With as many links, too.
   FeedLinks ninth;
   gather(&ninth, &report);
