@@ -606,8 +606,10 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
     // Pages were picked from links other than those their sources name.
     return Fail(log, report,
                 "feed \"" + links.changed_while_taken[0] +
-                    "\": its file changed while the build ran; run the "
-                    "build again");
+                    "\": its document, parsed again, gave other links than "
+                    "its parse note says (its file changed while the build "
+                    "ran, or the note was damaged and is now dropped); run "
+                    "the build again");
   }
   report->removed_pages = RemovedPages(site, out_dir);
   int removed_files = 0;

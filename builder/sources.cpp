@@ -482,10 +482,10 @@ std::vector<LinkRecords> FeedLinks::Take(int jobs) {
       if (p.deferred) {
         p.deferred = false;
         // The links as the notes hold them, if they can be read: they are
-        // those of p.hash, whatever happened to the document since.
+        // those of p.hash (ReadLinkNotes checks), whatever happened to the
+        // document since.
         LinkRecords stored(p.feed->name);
-        if (ReadLinkNotes(p.notes_path, p.hash, nullptr, &stored) &&
-            stored.size() == static_cast<size_t>(p.count)) {
+        if (ReadLinkNotes(p.notes_path, p.hash, nullptr, &stored)) {
           std::exchange(p.body, std::string());  // Frees it.
           links[i] = std::move(stored);
           continue;
