@@ -1,11 +1,13 @@
 #include "config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <cctype>
-#include <istream>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -13,7 +15,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include <nlohmann/json.hpp>
+#include "file.h"
 
 namespace linkpage {
 
@@ -57,43 +59,16 @@ std::string SyntaxError(const Json::parse_error& e, const std::string& file,
 }
 
 // Parses JSON text, reporting syntax errors with line and column.
-bool ParseJson(const std::string& text, const std::string& file, Json* out,
+bool ParseJson(std::string_view text, const std::string& file, Json* out,
                std::string* err,
                const Json::parser_callback_t& callback = nullptr) {
   try {
-    *out = Json::parse(text, callback);
+    *out = Json::parse(text.begin(), text.end(), callback);
     return true;
   } catch (const Json::parse_error& e) {
     size_t pos = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
     int line = 1, col = 1;
-    CountLineCol(std::string_view(text).substr(0, pos), &line, &col);
-    *err = SyntaxError(e, file, line, col);
-    return false;
-  }
-}
-
-// ParseJson of the file "in" (at its start), read as it is parsed rather
-// than held whole.
-bool ParseJsonStream(std::istream& in, const std::string& file, Json* out,
-                     std::string* err,
-                     const Json::parser_callback_t& callback) {
-  try {
-    *out = Json::parse(in, callback);
-    return true;
-  } catch (const Json::parse_error& e) {
-    // The line and column of the error, from the file read again.
-    size_t left = e.byte == 0 ? 0 : e.byte - 1;
-    int line = 1, col = 1;
-    in.clear();
-    in.seekg(0);
-    char buf[1 << 14];
-    while (left > 0 && in) {
-      in.read(buf, static_cast<std::streamsize>(std::min(left, sizeof buf)));
-      const size_t got = static_cast<size_t>(in.gcount());
-      if (got == 0) break;
-      CountLineCol(std::string_view(buf, got), &line, &col);
-      left -= got;
-    }
+    CountLineCol(text.substr(0, pos), &line, &col);
     *err = SyntaxError(e, file, line, col);
     return false;
   }
@@ -281,9 +256,61 @@ unsigned ReadSettings(Fields* f, PageSettings* s) {
   return present;
 }
 
-// Reads pages[index] of site.json "file" into "*page", its text into
-// "*text", the text that pages tend to share (keywords, feed names, image
-// files) once into "*shared"; "*own" receives the settings it sets itself.
+// One page of site.json as read, before it is checked and stored.
+struct RawPage {
+  std::string slug;
+  std::string topic;
+  std::optional<std::string> article;
+  std::vector<std::string> keywords;
+  std::vector<std::string> feeds;
+  std::optional<std::pair<std::string, std::string>> image;  // src, alt.
+};
+
+// Checks what the fields of "raw" say together and stores it in "*page":
+// its text into "*text", the text that pages tend to share (keywords,
+// feed names, image files) once into "*shared".
+bool StorePage(const RawPage& raw, const std::string& file, StringArena* text,
+               ArenaInterner* shared, Page* page, std::string* err) {
+  const std::string& slug = raw.slug;
+  if (slug.empty() ||
+      slug.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
+          std::string::npos) {
+    *err = file + ": page slug \"" + slug +
+           "\" is not valid: use only a-z, 0-9 and '-'";
+    return false;
+  }
+  if (raw.topic.find_first_not_of(" \t\r\n") == std::string::npos) {
+    *err = file + ": page \"" + slug + "\" has an empty topic";
+    return false;
+  }
+  if (slug == "privacy-policy" || slug == "assets") {
+    *err = file + ": page slug \"" + slug + "\" is reserved (out/" + slug +
+           "/ holds the " + (slug == "assets" ? "assets" : "privacy policy") +
+           "); choose another slug";
+    return false;
+  }
+  page->slug = text->Add(slug);
+  page->topic = text->Add(raw.topic);
+  if (raw.article && *raw.article != "articles/" + slug + ".md") {
+    page->article_file = text->Add(*raw.article);
+  }
+  auto list = [&](const std::vector<std::string>& items) {
+    std::vector<TextRef> refs;
+    refs.reserve(items.size());
+    for (const std::string& item : items) refs.push_back(shared->Add(item));
+    return text->Add(std::span<const TextRef>(refs));
+  };
+  page->keywords = list(raw.keywords);
+  page->feeds = list(raw.feeds);
+  if (raw.image) {
+    page->image =
+        Image{shared->Add(raw.image->first), shared->Add(raw.image->second)};
+  }
+  return true;
+}
+
+// Reads pages[index] of site.json "file" into "*page" (see StorePage);
+// "*own" receives the settings it sets itself.
 bool ReadPage(const Json& p, size_t index, const std::string& file,
               StringArena* text, ArenaInterner* shared, Page* page,
               unsigned* own, std::string* err) {
@@ -296,27 +323,27 @@ bool ReadPage(const Json& p, size_t index, const std::string& file,
     where = "pages[" + p["slug"].get<std::string>() + "]";
   }
   Fields f(p, file, where);
-  std::string slug, topic, article;
-  std::vector<std::string> keywords, feeds;
-  f.String("slug", &slug, true);
-  f.String("topic", &topic, true);
-  article = "articles/" + slug + ".md";
-  if (f.String("article", &article) && article.empty()) {
-    f.Fail("article",
-           "is empty; name the article's file, or leave the key "
-           "out to use articles/SLUG.md");
+  RawPage raw;
+  f.String("slug", &raw.slug, true);
+  f.String("topic", &raw.topic, true);
+  if (std::string article; f.String("article", &article)) {
+    if (article.empty()) {
+      f.Fail("article",
+             "is empty; name the article's file, or leave the key "
+             "out to use articles/SLUG.md");
+    }
+    raw.article = std::move(article);
   }
-  f.StringList("keywords", &keywords);
-  if (f.StringList("feeds", &feeds) && feeds.empty() && f.ok()) {
+  f.StringList("keywords", &raw.keywords);
+  if (f.StringList("feeds", &raw.feeds) && raw.feeds.empty() && f.ok()) {
     f.Fail("feeds", "is empty; name at least one feed, or leave the key "
                     "out to use every feed");
   }
-  std::optional<std::pair<std::string, std::string>> image;
   if (const Json* img = f.Object("image")) {
     Fields im(*img, file, where + ".image");
-    image.emplace();
-    im.String("src", &image->first, true);
-    im.String("alt", &image->second, true);
+    raw.image.emplace();
+    im.String("src", &raw.image->first, true);
+    im.String("alt", &raw.image->second, true);
     if (!im.CheckUnknown()) {
       *err = im.error();
       return false;
@@ -327,41 +354,284 @@ bool ReadPage(const Json& p, size_t index, const std::string& file,
     *err = f.error();
     return false;
   }
-  if (slug.empty() ||
-      slug.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
-          std::string::npos) {
-    *err = file + ": page slug \"" + slug +
-           "\" is not valid: use only a-z, 0-9 and '-'";
-    return false;
-  }
-  if (topic.find_first_not_of(" \t\r\n") == std::string::npos) {
-    *err = file + ": page \"" + slug + "\" has an empty topic";
-    return false;
-  }
-  if (slug == "privacy-policy" || slug == "assets") {
-    *err = file + ": page slug \"" + slug + "\" is reserved (out/" + slug +
-           "/ holds the " + (slug == "assets" ? "assets" : "privacy policy") +
-           "); choose another slug";
-    return false;
-  }
-  page->slug = text->Add(slug);
-  page->topic = text->Add(topic);
-  if (article != "articles/" + slug + ".md") {
-    page->article_file = text->Add(article);
-  }
-  auto list = [&](const std::vector<std::string>& items) {
-    std::vector<TextRef> refs;
-    refs.reserve(items.size());
-    for (const std::string& item : items) refs.push_back(shared->Add(item));
-    return text->Add(std::span<const TextRef>(refs));
-  };
-  page->keywords = list(keywords);
-  page->feeds = list(feeds);
-  if (image) {
-    page->image = Image{shared->Add(image->first), shared->Add(image->second)};
-  }
-  return true;
+  return StorePage(raw, file, text, shared, page, err);
 }
+
+// A SAX handler (nlohmann's interface) that reads site.json without a DOM
+// of its pages, which would cost more than all the rest of the load: each
+// page goes straight into a RawPage, reused from page to page, then into
+// site->pages. The rest of the file (site, page_defaults) is built into
+// "root" as a DOM, with "pages" an empty array. It takes the plain case
+// only: every page an object of known keys, each once, with values of the
+// right types and ranges, that StorePage accepts. On anything else (a
+// syntax error too) it stops; the caller then reads the file the general
+// way (ReadPage), which reports the error, or takes what this one does
+// not (a null value means the key is not there).
+class SiteJsonReader {
+ public:
+  using string_t = Json::string_t;
+  using binary_t = Json::binary_t;
+
+  SiteJsonReader(const std::string& file, Site* site, ArenaInterner* shared,
+                 std::vector<unsigned>* own)
+      : file_(file), site_(site), shared_(shared), own_(own) {}
+
+  Json root;
+
+  bool null() { return Value(nullptr); }
+  bool boolean(bool b) { return Value(b); }
+  bool number_integer(Json::number_integer_t n) {
+    return state_ == kPage ? Count(n) : Value(n);
+  }
+  bool number_unsigned(Json::number_unsigned_t n) {
+    if (state_ != kPage) return Value(n);
+    return Count(n <= 100 ? static_cast<Json::number_integer_t>(n) : -1);
+  }
+  bool number_float(Json::number_float_t n, const string_t&) {
+    return Value(n);
+  }
+  bool binary(binary_t&) { return Stop(); }
+  bool string(string_t& s) {
+    switch (state_) {
+      case kTop:
+        return Value(std::move(s));
+      case kList:
+        list_->push_back(std::move(s));
+        return true;
+      case kImage:
+        (field_ == kSrc ? raw_.image->first : raw_.image->second) =
+            std::move(s);
+        return true;
+      case kPage:
+        return Text(std::move(s));
+      default:
+        return Stop();
+    }
+  }
+  bool start_object(std::size_t) {
+    switch (state_) {
+      case kTop:
+        return Open(Json::object());
+      case kPages:
+        raw_.slug.clear();
+        raw_.topic.clear();
+        raw_.article.reset();
+        raw_.keywords.clear();
+        raw_.feeds.clear();
+        raw_.image.reset();
+        page_ = Page();
+        seen_ = 0;
+        own_bits_ = 0;
+        state_ = kPage;
+        return true;
+      case kPage:
+        if (field_ != kImageKey) return Stop();
+        raw_.image.emplace();
+        state_ = kImage;
+        return true;
+      default:
+        return Stop();
+    }
+  }
+  bool end_object() {
+    switch (state_) {
+      case kTop:
+        open_.pop_back();
+        return true;
+      case kImage:
+        state_ = kPage;
+        return (seen_ & Bit(kSrc)) && (seen_ & Bit(kAlt));
+      case kPage:
+        state_ = kPages;
+        return EndPage();
+      default:
+        return Stop();
+    }
+  }
+  bool start_array(std::size_t) {
+    switch (state_) {
+      case kTop:
+        if (open_.size() == 1 && open_[0] == &root && key_ == "pages" &&
+            !pages_read_) {
+          pages_read_ = true;
+          root["pages"] = Json::array();
+          state_ = kPages;
+          return true;
+        }
+        return Open(Json::array());
+      case kPage:
+        if (field_ != kKeywords && field_ != kFeeds) return Stop();
+        list_ = field_ == kKeywords ? &raw_.keywords : &raw_.feeds;
+        state_ = kList;
+        return true;
+      default:
+        return Stop();
+    }
+  }
+  bool end_array() {
+    switch (state_) {
+      case kTop:
+        open_.pop_back();
+        return true;
+      case kPages:
+        state_ = kTop;
+        return true;
+      case kList:
+        state_ = kPage;
+        return true;
+      default:
+        return Stop();
+    }
+  }
+  bool key(string_t& k) {
+    if (state_ == kTop) {
+      key_ = std::move(k);
+      return true;
+    }
+    static constexpr std::pair<std::string_view, Field> kPageKeys[] = {
+        {"slug", kSlug},
+        {"topic", kTopic},
+        {"article", kArticle},
+        {"keywords", kKeywords},
+        {"feeds", kFeeds},
+        {"image", kImageKey},
+        {"heading_prefix", kHeadingPrefixKey},
+        {"links_per_page", kLinksPerPageKey},
+        {"disclosure", kDisclosureKey},
+        {"closing_line", kClosingLineKey}};
+    static constexpr std::pair<std::string_view, Field> kImageKeys[] = {
+        {"src", kSrc}, {"alt", kAlt}};
+    field_ = kNone;
+    if (state_ == kPage) {
+      for (auto [name, field] : kPageKeys) {
+        if (k == name) field_ = field;
+      }
+    } else if (state_ == kImage) {
+      for (auto [name, field] : kImageKeys) {
+        if (k == name) field_ = field;
+      }
+    }
+    if (field_ == kNone || (seen_ & Bit(field_))) return Stop();
+    seen_ |= Bit(field_);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&,
+                   const nlohmann::detail::exception&) {
+    return Stop();
+  }
+
+ private:
+  enum State { kTop, kPages, kPage, kList, kImage };
+  enum Field {
+    kNone,
+    kSlug,
+    kTopic,
+    kArticle,
+    kKeywords,
+    kFeeds,
+    kImageKey,
+    kHeadingPrefixKey,
+    kLinksPerPageKey,
+    kDisclosureKey,
+    kClosingLineKey,
+    kSrc,
+    kAlt
+  };
+  static unsigned Bit(Field f) { return 1u << f; }
+
+  static bool Stop() { return false; }
+
+  // A value outside the pages, into the DOM.
+  template <typename T>
+  bool Value(T&& v) {
+    if (state_ != kTop) return Stop();
+    Place(Json(std::forward<T>(v)));
+    return true;
+  }
+  bool Open(Json container) {
+    open_.push_back(Place(std::move(container)));
+    return true;
+  }
+  Json* Place(Json v) {
+    if (open_.empty()) {
+      root = std::move(v);
+      return &root;
+    }
+    Json& parent = *open_.back();
+    if (parent.is_object()) {
+      Json& slot = parent[key_];
+      slot = std::move(v);
+      return &slot;
+    }
+    parent.push_back(std::move(v));
+    return &parent.back();
+  }
+
+  // A page's string value.
+  bool Text(std::string s) {
+    PageSettings& ps = page_.settings;
+    switch (field_) {
+      case kSlug:
+        raw_.slug = std::move(s);
+        return true;
+      case kTopic:
+        raw_.topic = std::move(s);
+        return true;
+      case kArticle:
+        raw_.article = std::move(s);
+        return !raw_.article->empty();
+      case kHeadingPrefixKey:
+        ps.heading_prefix = std::move(s);
+        own_bits_ |= kHeadingPrefix;
+        return true;
+      case kDisclosureKey:
+        ps.disclosure = std::move(s);
+        own_bits_ |= kDisclosure;
+        return true;
+      case kClosingLineKey:
+        ps.closing_line = std::move(s);
+        own_bits_ |= kClosingLine;
+        return true;
+      default:
+        return Stop();
+    }
+  }
+  // A page's number.
+  bool Count(Json::number_integer_t n) {
+    if (field_ != kLinksPerPageKey || n < 0 || n > 100) return Stop();
+    page_.settings.links_per_page = static_cast<int>(n);
+    own_bits_ |= kLinksPerPage;
+    return true;
+  }
+
+  bool EndPage() {
+    std::string err;
+    if (!(seen_ & Bit(kSlug)) || !(seen_ & Bit(kTopic)) ||
+        ((seen_ & Bit(kFeeds)) && raw_.feeds.empty()) ||
+        !StorePage(raw_, file_, site_->page_text.get(), shared_, &page_,
+                   &err)) {
+      return Stop();
+    }
+    site_->pages.push_back(std::move(page_));
+    own_->push_back(own_bits_);
+    return true;
+  }
+
+  const std::string& file_;
+  Site* site_;
+  ArenaInterner* shared_;
+  std::vector<unsigned>* own_;
+  State state_ = kTop;
+  std::vector<Json*> open_;  // DOM containers open, the innermost last.
+  std::string key_;          // The DOM's key for the next value.
+  bool pages_read_ = false;
+  RawPage raw_;
+  Page page_;
+  Field field_ = kNone;
+  unsigned seen_ = 0;  // Bit(field): the key was given.
+  std::vector<std::string>* list_ = nullptr;
+  unsigned own_bits_ = 0;
+};
 
 // "en", "en-US", "zh-Hant-TW": 2 or 3 letters, then subtags of 2 to 8
 // letters or digits.
@@ -391,73 +661,81 @@ bool StartsWith(const std::string& s, const char* prefix) {
 
 bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
   const std::string file = (fs::path(dir) / "site.json").string();
-  // Parsed as it is read, not read whole first: site.json of 100,000 pages
-  // is 35 MB, as much again as the pages read from it.
-  std::ifstream in(file, std::ios::binary);
-  // Room for every page up front (each has one "slug" key): growing the
-  // vector as pages come would hold two copies at the last doubling. The
-  // keys are counted in a first pass over the file, a block at a time.
-  size_t slug_keys = 0, file_size = 0;
-  {
-    constexpr std::string_view kSlug = "\"slug\"";
-    std::string window;  // The end of the previous block, then a block.
-    char buf[1 << 16];
-    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-      const size_t got = static_cast<size_t>(in.gcount());
-      file_size += got;
-      window.append(buf, got);
-      // A key seen here has a byte of this block: none is counted twice.
-      for (size_t at = 0; (at = window.find(kSlug, at)) != std::string::npos;
-           at += kSlug.size()) {
-        ++slug_keys;
-      }
-      window.erase(0, window.size() - std::min(window.size(),
-                                               kSlug.size() - 1));
-    }
-  }
-  if (!in.eof() || in.bad()) {
-    *err = file + ": cannot read the site configuration; is --site the "
-                  "right directory?";
+  // Mapped, not copied: site.json of 100,000 pages is 35 MB, as much again
+  // as the pages read from it.
+  MappedFile mapped;
+  std::string why;
+  if (!mapped.Open(file, &why)) {
+    *err = file + ": cannot read the site configuration (" + why +
+           "); is --site the right directory?";
     return false;
   }
-  in.clear();
-  in.seekg(0);
+  const std::string_view text = mapped.bytes();
+  // Room for every page up front (each has one "slug" key): growing the
+  // vector as pages come would hold two copies at the last doubling.
+  size_t slug_keys = 0;
+  {
+    constexpr std::string_view kSlug = "\"slug\"";
+    const std::boyer_moore_horspool_searcher search(kSlug.begin(), kSlug.end());
+    for (auto at = text.begin();
+         (at = std::search(at, text.end(), search)) != text.end();
+         at += kSlug.size()) {
+      ++slug_keys;
+    }
+  }
   // Each page is read as soon as the parser has it and is not kept as
   // JSON: a DOM of 100,000 pages would cost several times the file.
-  std::vector<unsigned> own;  // Per page: the settings it sets itself.
-  ArenaInterner shared_text(site->page_text.get());
-  std::string page_error;
-  std::string root_key;
-  bool in_pages = false;
-  size_t page_count = 0;
-  auto on_event = [&](int depth, Json::parse_event_t event, Json& parsed) {
-    using E = Json::parse_event_t;
-    if (depth == 1 && event == E::key) {
-      root_key = parsed.get<std::string>();
-    } else if (depth == 1 && root_key == "pages" &&
-               (event == E::array_start || event == E::array_end)) {
-      in_pages = event == E::array_start;
-    } else if (depth == 2 && in_pages &&
-               (event == E::object_end || event == E::array_end ||
-                event == E::value)) {
-      const size_t index = page_count++;
-      Page page;
-      unsigned bits = 0;
-      if (page_error.empty() &&
-          ReadPage(parsed, index, file, site->page_text.get(), &shared_text,
-                   &page, &bits, &page_error)) {
-        site->pages.push_back(std::move(page));
-        own.push_back(bits);
-      }
-      return false;  // Read: drop it from the DOM.
-    }
-    return true;
-  };
-  slug_keys = std::min(slug_keys, file_size / 24);  // A page takes more.
+  slug_keys = std::min(slug_keys, text.size() / 24);  // A page takes more.
   site->pages.reserve(slug_keys);
+  std::vector<unsigned> own;  // Per page: the settings it sets itself.
   own.reserve(slug_keys);
+  std::string page_error;
   Json root;
-  if (!ParseJsonStream(in, file, &root, err, on_event)) return false;
+  bool read = false;
+  {
+    ArenaInterner shared_text(site->page_text.get());
+    SiteJsonReader reader(file, site, &shared_text, &own);
+    try {
+      read = Json::sax_parse(text.begin(), text.end(), &reader);
+    } catch (const Json::exception&) {
+      read = false;
+    }
+    if (read) root = std::move(reader.root);
+  }
+  if (!read) {
+    // Read again, the general way, which says what is wrong.
+    site->pages.clear();
+    own.clear();
+    site->page_text = std::make_shared<StringArena>();
+    ArenaInterner shared_text(site->page_text.get());
+    std::string root_key;
+    bool in_pages = false;
+    size_t page_count = 0;
+    auto on_event = [&](int depth, Json::parse_event_t event, Json& parsed) {
+      using E = Json::parse_event_t;
+      if (depth == 1 && event == E::key) {
+        root_key = parsed.get<std::string>();
+      } else if (depth == 1 && root_key == "pages" &&
+                 (event == E::array_start || event == E::array_end)) {
+        in_pages = event == E::array_start;
+      } else if (depth == 2 && in_pages &&
+                 (event == E::object_end || event == E::array_end ||
+                  event == E::value)) {
+        const size_t index = page_count++;
+        Page page;
+        unsigned bits = 0;
+        if (page_error.empty() &&
+            ReadPage(parsed, index, file, site->page_text.get(), &shared_text,
+                     &page, &bits, &page_error)) {
+          site->pages.push_back(std::move(page));
+          own.push_back(bits);
+        }
+        return false;  // Read: drop it from the DOM.
+      }
+      return true;
+    };
+    if (!ParseJson(text, file, &root, err, on_event)) return false;
+  }
   if (!root.is_object()) {
     *err = file + ": the top level must be a JSON object";
     return false;

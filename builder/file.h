@@ -25,6 +25,27 @@ enum class ReadResult { kOk, kTooLarge, kFailed };
 ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
                          std::string* out, std::string* why);
 
+// The bytes of a regular file, mapped read-only rather than copied: for a
+// large file read once, whose pages the kernel may drop again. The file
+// must not be truncated while mapped (its pages would then fault).
+class MappedFile {
+ public:
+  MappedFile() = default;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  // Maps the file at "path"; false, with "*why" set (as for ReadWholeFile),
+  // when it cannot be opened, read or mapped, or is not a regular file.
+  bool Open(const std::string& path, std::string* why);
+  std::string_view bytes() const { return {data_, size_}; }
+
+ private:
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+  bool mapped_ = false;
+};
+
 // Calls "line(text)" for each line of the file at "path" that ends in a
 // newline, in order, without the newline (which follows "text" in memory:
 // parsing numbers stops there). The file is read a MiB at a time, so a

@@ -1,7 +1,12 @@
 #include "config.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "test_util.h"
 
@@ -254,10 +259,9 @@ TEST_CASE("config: JSON syntax errors give file, line and column") {
   CHECK_THAT(err, Catch::Contains("offers.json:1:10: JSON syntax error"));
 }
 
-// site.json is parsed as it is read: the pages are counted first (every
-// "slug" key, in blocks of the file) so that the page list is allocated
-// once, and a syntax error deep in a large file still names its line and
-// column.
+// The pages of site.json are counted first (every "slug" key) so that the
+// page list is allocated once, and a syntax error deep in a large file
+// still names its line and column.
 TEST_CASE("config: a large site.json is read as it is parsed") {
   nlohmann::json json = nlohmann::json::parse(kSiteJson);
   nlohmann::json& pages = json["pages"];
@@ -305,6 +309,107 @@ TEST_CASE("config: a large site.json is read as it is parsed") {
     REQUIRE_FALSE(want.empty());
     CHECK_THAT(LoadError(bad), Catch::Contains(want));
   }
+}
+
+// Pages are read straight from the parser's events when every page is
+// plain (known keys, each once, of the right types); anything else, a null
+// value included (the key is then taken as absent), has the file read
+// again through a DOM. The two must give the same pages.
+TEST_CASE("config: pages read without a DOM equal those read with one") {
+  nlohmann::ordered_json json = nlohmann::ordered_json::parse(kSiteJson);
+  json["page_defaults"] = {{"links_per_page", 4},
+                           {"disclosure", "Default disclosure."}};
+  nlohmann::ordered_json& pages = json["pages"];
+  pages.clear();
+  std::mt19937 rng(7);
+  auto pick = [&](int n) { return static_cast<int>(rng() % n); };
+  const std::vector<std::string> words = {"alpha", "b\u00e9ta \"q\"",
+                                          "gamma\\delta", "", "x y z"};
+  for (int i = 0; i < 300; ++i) {
+    std::vector<std::pair<std::string, nlohmann::ordered_json>> fields = {
+        {"slug", "p-" + std::to_string(i)},
+        {"topic", words[pick(3)] + " topic " + std::to_string(i % 7)}};
+    if (pick(3) == 0)
+      fields.emplace_back("article",
+                          "articles/a" + std::to_string(i % 5) + ".md");
+    if (pick(4) == 0)
+      fields.emplace_back("article", "articles/p-" + std::to_string(i) + ".md");
+    if (pick(2) == 0) {
+      nlohmann::ordered_json list = nlohmann::ordered_json::array();
+      for (int k = pick(4); k > 0; --k) list.push_back(words[pick(5)]);
+      fields.emplace_back("keywords", list);
+    }
+    if (pick(3) == 0) {
+      fields.emplace_back("feeds", nlohmann::ordered_json::array({"offers"}));
+    }
+    if (pick(3) == 0) {
+      nlohmann::ordered_json image = nlohmann::ordered_json::object();
+      if (pick(2) == 0) {
+        image["src"] = "assets/" + std::to_string(i % 3) + ".svg";
+        image["alt"] = words[pick(5)];
+      } else {
+        image["alt"] = words[pick(5)];
+        image["src"] = "assets/" + std::to_string(i % 3) + ".svg";
+      }
+      fields.emplace_back("image", image);
+    }
+    if (pick(4) == 0) fields.emplace_back("links_per_page", pick(101));
+    if (pick(5) == 0) fields.emplace_back("heading_prefix", words[pick(5)]);
+    if (pick(5) == 0)
+      fields.emplace_back("disclosure", "Own " + words[pick(3)]);
+    if (pick(5) == 0) fields.emplace_back("closing_line", words[pick(3)]);
+    std::shuffle(fields.begin(), fields.end(), rng);
+    nlohmann::ordered_json page = nlohmann::ordered_json::object();
+    for (auto& [key, value] : fields) page[key] = value;
+    pages.push_back(page);
+  }
+  const std::string plain = json.dump(1);
+  size_t imageless = 150;
+  while (pages[imageless].contains("image")) ++imageless;
+  pages[imageless]["image"] = nullptr;  // Absent, but not plain.
+  const std::string with_null = json.dump(1);
+  REQUIRE(plain != with_null);
+
+  TempDir a, b;
+  Site fast, general;
+  std::string err;
+  REQUIRE(Load(a, plain, kFeedJson, &fast, &err));
+  REQUIRE(Load(b, with_null, kFeedJson, &general, &err));
+  REQUIRE(fast.pages.size() == 300);
+  REQUIRE(general.pages.size() == 300);
+  auto texts = [](std::span<const TextRef> list) {
+    return std::vector<std::string>(list.begin(), list.end());
+  };
+  for (size_t i = 0; i < 300; ++i) {
+    INFO("page " << i);
+    const Page& f = fast.pages[i];
+    const Page& g = general.pages[i];
+    CHECK(f.slug == g.slug);
+    CHECK(f.topic == g.topic);
+    CHECK(f.article() == g.article());
+    CHECK(f.article_file.empty() == g.article_file.empty());
+    CHECK(texts(f.keywords) == texts(g.keywords));
+    CHECK(texts(f.feeds) == texts(g.feeds));
+    REQUIRE(f.image.has_value() == g.image.has_value());
+    if (f.image) {
+      CHECK(f.image->src == g.image->src);
+      CHECK(f.image->alt == g.image->alt);
+    }
+    CHECK(f.settings.links_per_page == g.settings.links_per_page);
+    CHECK(f.settings.heading_prefix.str() == g.settings.heading_prefix.str());
+    CHECK(f.settings.disclosure.str() == g.settings.disclosure.str());
+    CHECK(f.settings.closing_line.str() == g.settings.closing_line.str());
+  }
+  // What the general way reports, the plain way does too: a page that is
+  // not plain at the end of a file otherwise read without a DOM.
+  pages[299]["keyword"] = {"alpha"};
+  CHECK_THAT(LoadError(json.dump(1)),
+             Catch::Contains("unknown key \"pages[p-299].keyword\""));
+  pages[299].erase("keyword");
+  pages[299]["links_per_page"] = 101;
+  CHECK_THAT(LoadError(json.dump(1)),
+             Catch::Contains("\"pages[p-299].links_per_page\" must be "
+                             "between 0 and 100"));
 }
 
 TEST_CASE("config: missing site.json says what to do") {

@@ -118,6 +118,33 @@ TEST_CASE("file: ForEachLine gives every whole line, across reads") {
   CHECK_FALSE(ForEachLine(path + "-none", [](std::string_view) {}));
 }
 
+TEST_CASE("file: a mapped file gives its bytes, or says why it cannot") {
+  TempDir dir;
+  const std::filesystem::path path = std::filesystem::path(dir.path()) / "f";
+  std::string bytes(100000, 'x');
+  bytes[0] = '{';
+  bytes[99999] = '\0';
+  WriteFile(path.string(), bytes);
+  std::string why;
+  {
+    MappedFile mapped;
+    REQUIRE(mapped.Open(path.string(), &why));
+    CHECK(mapped.bytes() == bytes);
+  }
+  WriteFile(path.string(), "");
+  {
+    MappedFile mapped;
+    REQUIRE(mapped.Open(path.string(), &why));
+    CHECK(mapped.bytes().empty());
+  }
+  MappedFile missing;
+  CHECK_FALSE(missing.Open(path.string() + ".gone", &why));
+  CHECK(why == "No such file or directory");
+  MappedFile directory;
+  CHECK_FALSE(directory.Open(dir.path(), &why));
+  CHECK(why == "not a regular file");
+}
+
 TEST_CASE("file: a background flush starts once enough has been written") {
   TempDir dir;
   BackgroundFlush flush(dir.path(), 1000);
