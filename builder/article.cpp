@@ -40,7 +40,7 @@ bool MarkdownToHtml(std::string_view markdown, std::string* html,
 }
 
 bool ReadArticle(const std::string& path, std::string_view slug,
-                 std::string* markdown, std::string* err) {
+                 std::string* markdown, std::string* err, struct stat* st) {
   auto fail = [&](const std::string& why) {
     *err = "page \"" + std::string(slug) + "\": cannot read its article " +
            path + ": " + why +
@@ -48,7 +48,7 @@ bool ReadArticle(const std::string& path, std::string_view slug,
     return false;
   };
   std::string why;
-  switch (ReadWholeFile(path, kMaxArticleBytes, markdown, &why)) {
+  switch (ReadWholeFile(path, kMaxArticleBytes, markdown, &why, st)) {
     case ReadResult::kOk:
       return true;
     case ReadResult::kTooLarge:

@@ -2,6 +2,8 @@
 #ifndef LINKPAGE_ARTICLE_H_
 #define LINKPAGE_ARTICLE_H_
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,10 +20,12 @@ bool MarkdownToHtml(std::string_view markdown, std::string* html,
 // Largest article read, in bytes.
 inline constexpr int64_t kMaxArticleBytes = 16 * 1024 * 1024;
 
-// Reads the Markdown of page "slug" from "path". On failure "*err" names
+// Reads the Markdown of page "slug" from "path"; "*st", when given,
+// receives the file's status as it was opened. On failure "*err" names
 // the page and the file.
 bool ReadArticle(const std::string& path, std::string_view slug,
-                 std::string* markdown, std::string* err);
+                 std::string* markdown, std::string* err,
+                 struct stat* st = nullptr);
 
 // Reads and renders the article of page "slug" from "path". On failure
 // "*err" names the page and the file.

@@ -113,9 +113,8 @@ uint64_t PageSources(uint64_t site_inputs, uint64_t links_hash,
 // the same clock tick as a later one could leave the stamp as it was).
 // The change time moves with every write, even when a tool restores the
 // modification time.
-uint64_t FileStamp(const std::string& path, int64_t now_ns) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+uint64_t FileStamp(const struct stat& st, int64_t now_ns) {
+  if (!S_ISREG(st.st_mode)) return 0;
   const int64_t mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
   const int64_t ctime = st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
   if (std::max(mtime, ctime) > now_ns - 2000000000LL) return 0;
@@ -126,6 +125,11 @@ uint64_t FileStamp(const std::string& path, int64_t now_ns) {
       .Add(static_cast<int64_t>(st.st_ino))
       .Add(static_cast<int64_t>(st.st_dev))
       .value();
+}
+
+uint64_t FileStamp(const std::string& path, int64_t now_ns) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? FileStamp(st, now_ns) : 0;
 }
 
 // A hash of everything a topic page is made from: "article_hash" is one of
@@ -284,14 +288,17 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
   // is not read unless the page must be made anew.
   const std::optional<FileNote> recorded = publisher->Recorded(path);
   FileNote note;
-  note.input_stamp = FileStamp(article, start_ns);
   std::string markdown;
   bool have_markdown = false;
+  if (recorded) note.input_stamp = FileStamp(article, start_ns);
   if (recorded && note.input_stamp != 0 &&
       recorded->input_stamp == note.input_stamp) {
     note.input_hash = recorded->input_hash;
   } else {
-    if (!ReadArticle(article, page.slug, &markdown, err)) return false;
+    // The stamp of what is read: the status of the file as it was opened.
+    struct stat st;
+    if (!ReadArticle(article, page.slug, &markdown, err, &st)) return false;
+    note.input_stamp = FileStamp(st, start_ns);
     have_markdown = true;
     note.input_hash = Hasher().Add(markdown).value();
   }

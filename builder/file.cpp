@@ -19,7 +19,8 @@ namespace linkpage {
 namespace fs = std::filesystem;
 
 ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
-                         std::string* out, std::string* why) {
+                         std::string* out, std::string* why,
+                         struct stat* st_out) {
   out->clear();
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   struct stat st;
@@ -53,9 +54,13 @@ ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
     }
     if (n == 0) break;
     have += static_cast<size_t>(n);
+    // Short of the byte asked for beyond the size: the end of a regular
+    // file, as fstat saw it (no second read to be told so).
+    if (static_cast<int64_t>(have) == st.st_size && have < out->size()) break;
   }
   if (static_cast<int64_t>(have) > max_bytes) return too_large();
   out->resize(have);
+  if (st_out) *st_out = st;
   return ReadResult::kOk;
 }
 

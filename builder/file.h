@@ -2,6 +2,8 @@
 #ifndef LINKPAGE_FILE_H_
 #define LINKPAGE_FILE_H_
 
+#include <sys/stat.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -21,9 +23,11 @@ enum class ReadResult { kOk, kTooLarge, kFailed };
 // open, one fstat and as few reads as its size allows. kTooLarge: it holds
 // more than "max_bytes" bytes. kFailed, with "*why" set ("not a regular
 // file" or the system's message): it cannot be opened or read, or is not a
-// regular file. "*out" is empty unless kOk.
+// regular file. "*out" is empty unless kOk. "*st", when given, receives
+// the file's status as it was opened.
 ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
-                         std::string* out, std::string* why);
+                         std::string* out, std::string* why,
+                         struct stat* st = nullptr);
 
 // The bytes of a regular file, mapped read-only rather than copied: for a
 // large file read once, whose pages the kernel may drop again. The file

@@ -375,6 +375,13 @@ bool Publisher::EnsureParentDir(const std::string& rel_path,
   return true;
 }
 
+bool Publisher::PrepareDir(const std::string& rel_path, std::string* err) {
+  if (!EnsureParentDir(rel_path, err)) return false;
+  std::lock_guard<std::mutex> lock(prepared_mu_);
+  prepared_.insert(rel_path.substr(0, rel_path.rfind('/')));
+  return true;
+}
+
 bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
                       FileChange* change, std::string* err, uint64_t inputs,
                       uint64_t sources, const FileNote& note) {
@@ -382,8 +389,14 @@ bool Publisher::Write(const std::string& rel_path, std::string_view bytes,
   // A staging tree this run did not make may hold anything where a parent
   // directory must go, a symbolic link included, which opening through it
   // would follow: its parents are checked first. In one this run made
-  // (empty at Begin()), the directory is only made when it is missing.
-  if (!staging_empty_ && !EnsureParentDir(rel_path, err)) return false;
+  // (empty at Begin()), no directory is there but those PrepareDir()
+  // made: the others are made before the file is opened.
+  bool prepared = false;
+  if (staging_empty_) {
+    std::lock_guard<std::mutex> lock(prepared_mu_);
+    prepared = prepared_.count(rel_path.substr(0, rel_path.rfind('/'))) != 0;
+  }
+  if (!prepared && !EnsureParentDir(rel_path, err)) return false;
   const std::string live = out_dir_ + "/" + rel_path;
   const std::string next = staging_dir_ + "/" + rel_path;
   struct stat live_st, next_st, written_st{};

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "arena.h"
@@ -103,9 +104,7 @@ class Publisher {
   // Creates the staging directory that "rel_path" will go in, ahead of
   // the Write() that would otherwise create it: work for a thread that
   // has nothing else to do. Safe to call from several threads at once.
-  bool PrepareDir(const std::string& rel_path, std::string* err) {
-    return EnsureParentDir(rel_path, err);
-  }
+  bool PrepareDir(const std::string& rel_path, std::string* err);
   // Whether PrepareDir() has work to do: the staging tree was empty at
   // Begin() (a first build), so that no directory of the site is there.
   bool dirs_missing() const { return staging_empty_; }
@@ -204,6 +203,10 @@ class Publisher {
   UniqueFd staging_fd_;  // The staging tree, opened by Begin().
   bool live_exists_ = false;    // The live tree was there at Begin().
   bool staging_empty_ = false;  // The staging tree was empty at Begin().
+  // The directories PrepareDir() made (then the staging tree was empty,
+  // and Write() makes a file's directory before it opens the file).
+  std::mutex prepared_mu_;
+  std::unordered_set<std::string> prepared_;  // Guarded by prepared_mu_.
 };
 
 }  // namespace linkpage
