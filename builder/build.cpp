@@ -107,31 +107,6 @@ uint64_t PageSources(uint64_t site_inputs, uint64_t links_hash,
   return h.value();
 }
 
-// A stamp of the file at "path": its size, modification and change times
-// and inode, or 0 when it cannot be trusted to change with the file's
-// bytes: unreadable, or changed within the last two seconds (a write in
-// the same clock tick as a later one could leave the stamp as it was).
-// The change time moves with every write, even when a tool restores the
-// modification time.
-uint64_t FileStamp(const struct stat& st, int64_t now_ns) {
-  if (!S_ISREG(st.st_mode)) return 0;
-  const int64_t mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-  const int64_t ctime = st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
-  if (std::max(mtime, ctime) > now_ns - 2000000000LL) return 0;
-  return Hasher()
-      .Add(static_cast<int64_t>(st.st_size))
-      .Add(mtime)
-      .Add(ctime)
-      .Add(static_cast<int64_t>(st.st_ino))
-      .Add(static_cast<int64_t>(st.st_dev))
-      .value();
-}
-
-uint64_t FileStamp(const std::string& path, int64_t now_ns) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 ? FileStamp(st, now_ns) : 0;
-}
-
 // A hash of everything a topic page is made from: "article_hash" is one of
 // its article's bytes.
 uint64_t PageInputs(uint64_t site_inputs, const Page& page,
@@ -554,12 +529,13 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
   };
   Site site;
   std::string err;
-  if (!LoadSite(options.site_dir, options.env, &site, &err)) {
+  std::error_code ec;
+  fs::path cache = fs::path(options.site_dir) / ".linkpage-cache";
+  fs::create_directories(cache, ec);
+  const SiteJsonCache site_cache{cache.string(), Now(options) * 1000000000LL};
+  if (!LoadSite(options.site_dir, options.env, &site, &err, &site_cache)) {
     return Fail(log, report, err);
   }
-  std::error_code ec;
-  fs::path cache = fs::path(site.dir) / ".linkpage-cache";
-  fs::create_directories(cache, ec);
   SiteLock lock;
   if (!lock.Acquire((cache / "lock").string(), &err)) {
     return Fail(log, report, err);

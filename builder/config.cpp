@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -16,6 +17,7 @@
 #include <unordered_set>
 
 #include "file.h"
+#include "hash.h"
 
 namespace linkpage {
 
@@ -357,6 +359,193 @@ bool ReadPage(const Json& p, size_t index, const std::string& file,
   return StorePage(raw, file, text, shared, page, err);
 }
 
+// A copy of what site.json reads to, kept in the cache directory and read
+// instead of site.json while the file keeps its stamp: lexing JSON is most
+// of the time of a build that finds nothing changed. The copy holds, after
+// a header line and the stamp (8 bytes), each page as a record (its size,
+// a varint, then its fields: see Put()) in site order; then an empty
+// record, the rest of site.json as JSON text, the count of pages, and a
+// hash of all of it. Pages are kept as read (RawPage), not as checked:
+// they are checked again as they are read back.
+constexpr std::string_view kSiteCopyHeader = "linkpage site.json copy 1\n";
+
+void PutVarint(uint64_t n, std::string* out) {
+  for (; n >= 0x80; n >>= 7) out->push_back(static_cast<char>(n | 0x80));
+  out->push_back(static_cast<char>(n));
+}
+
+void PutText(std::string_view s, std::string* out) {
+  PutVarint(s.size(), out);
+  out->append(s);
+}
+
+// Reads what PutVarint() and PutText() wrote, never past the end: ok()
+// turns false instead.
+class Decoder {
+ public:
+  explicit Decoder(std::string_view in) : in_(in) {}
+  bool ok() const { return ok_; }
+  bool done() const { return at_ == in_.size(); }
+  std::string_view rest() const { return in_.substr(at_); }
+
+  uint64_t Varint() {
+    uint64_t n = 0;
+    for (int shift = 0; ok_ && shift < 64; shift += 7) {
+      if (at_ == in_.size()) break;
+      const auto byte = static_cast<unsigned char>(in_[at_++]);
+      n |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if (byte < 0x80) return n;
+    }
+    ok_ = false;
+    return 0;
+  }
+  std::string_view Text() {
+    const uint64_t size = Varint();
+    if (!ok_ || size > in_.size() - at_) {
+      ok_ = false;
+      return {};
+    }
+    std::string_view text = in_.substr(at_, size);
+    at_ += size;
+    return text;
+  }
+
+ private:
+  std::string_view in_;
+  size_t at_ = 0;
+  bool ok_ = true;
+};
+
+// A page's record: its fields, and the settings it sets itself.
+enum : unsigned { kHasArticle = 1, kHasImage = 2 };
+
+void Put(const RawPage& raw, const PageSettings& settings, unsigned own,
+         std::string* out) {
+  PutText(raw.slug, out);
+  PutText(raw.topic, out);
+  PutVarint((raw.article ? unsigned{kHasArticle} : 0u) |
+                (raw.image ? unsigned{kHasImage} : 0u),
+            out);
+  if (raw.article) PutText(*raw.article, out);
+  for (const std::vector<std::string>* list : {&raw.keywords, &raw.feeds}) {
+    PutVarint(list->size(), out);
+    for (const std::string& item : *list) PutText(item, out);
+  }
+  if (raw.image) {
+    PutText(raw.image->first, out);
+    PutText(raw.image->second, out);
+  }
+  PutVarint(own, out);
+  if (own & kHeadingPrefix) PutText(settings.heading_prefix.str(), out);
+  if (own & kLinksPerPage) PutVarint(settings.links_per_page, out);
+  if (own & kDisclosure) PutText(settings.disclosure.str(), out);
+  if (own & kClosingLine) PutText(settings.closing_line.str(), out);
+}
+
+bool Get(Decoder* in, RawPage* raw, PageSettings* settings, unsigned* own) {
+  raw->slug = in->Text();
+  raw->topic = in->Text();
+  const uint64_t has = in->Varint();
+  if (has & kHasArticle) raw->article = std::string(in->Text());
+  for (std::vector<std::string>* list : {&raw->keywords, &raw->feeds}) {
+    const uint64_t count = in->Varint();
+    if (count > in->rest().size()) return false;  // Each takes a byte.
+    list->reserve(count);
+    for (uint64_t i = 0; i < count; ++i) list->emplace_back(in->Text());
+  }
+  if (has & kHasImage) {
+    const std::string_view src = in->Text();
+    raw->image.emplace(src, in->Text());
+  }
+  *own = static_cast<unsigned>(in->Varint());
+  if (*own & kHeadingPrefix) settings->heading_prefix = in->Text();
+  if (*own & kLinksPerPage) {
+    settings->links_per_page =
+        static_cast<int>(std::min<uint64_t>(in->Varint(), 100));
+  }
+  if (*own & kDisclosure) settings->disclosure = in->Text();
+  if (*own & kClosingLine) settings->closing_line = in->Text();
+  return in->ok() && in->done();
+}
+
+// Writes a copy as site.json is read: each page as it comes, the rest at
+// the end. Nothing is left of it unless Commit() is called.
+class SiteCopyWriter {
+ public:
+  SiteCopyWriter(const fs::path& path, uint64_t stamp) : out_(path) {
+    out_.Append(kSiteCopyHeader);
+    char bytes[8];
+    std::memcpy(bytes, &stamp, sizeof bytes);
+    out_.Append(std::string_view(bytes, sizeof bytes));
+    sum_.Add(static_cast<int64_t>(stamp));
+  }
+
+  void AddPage(const RawPage& raw, const PageSettings& settings, unsigned own) {
+    record_.clear();
+    Put(raw, settings, own, &record_);
+    size_.clear();
+    PutVarint(record_.size(), &size_);
+    out_.Append(size_);
+    out_.Append(record_);
+    sum_.Add(record_);
+    ++pages_;
+  }
+
+  bool Commit(const Json& root, std::string* err) {
+    std::string tail;
+    PutVarint(0, &tail);
+    const std::string rest = root.dump();
+    PutText(rest, &tail);
+    PutVarint(pages_, &tail);
+    sum_.Add(rest).Add(static_cast<int64_t>(pages_));
+    const uint64_t sum = sum_.value();
+    char bytes[8];
+    std::memcpy(bytes, &sum, sizeof bytes);
+    tail.append(bytes, sizeof bytes);
+    out_.Append(tail);
+    return out_.Commit(err);
+  }
+
+ private:
+  AtomicWriter out_;
+  Hasher sum_;
+  size_t pages_ = 0;
+  std::string record_, size_;
+};
+
+// The page count of the copy "bytes" of a site.json of stamp "stamp" (0:
+// it is not one: of another stamp, or damaged), and "*records" the part
+// that holds its page records, "*rest" the rest of site.json.
+size_t CheckSiteCopy(std::string_view bytes, uint64_t stamp,
+                     std::string_view* records, std::string_view* rest) {
+  if (bytes.size() < kSiteCopyHeader.size() + 16 ||
+      bytes.substr(0, kSiteCopyHeader.size()) != kSiteCopyHeader) {
+    return 0;
+  }
+  uint64_t copy_stamp, copy_sum;
+  std::memcpy(&copy_stamp, bytes.data() + kSiteCopyHeader.size(), 8);
+  std::memcpy(&copy_sum, bytes.data() + bytes.size() - 8, 8);
+  if (copy_stamp != stamp) return 0;
+  const std::string_view body = bytes.substr(
+      kSiteCopyHeader.size() + 8, bytes.size() - kSiteCopyHeader.size() - 16);
+  Decoder in(body);
+  Hasher sum;
+  sum.Add(static_cast<int64_t>(stamp));
+  size_t pages = 0;
+  for (std::string_view record; !(record = in.Text()).empty(); ++pages) {
+    sum.Add(record);
+  }
+  *records = body.substr(0, body.size() - in.rest().size());
+  *rest = in.Text();
+  const uint64_t count = in.Varint();
+  sum.Add(*rest).Add(static_cast<int64_t>(count));
+  if (!in.ok() || !in.done() || count != pages || sum.value() != copy_sum ||
+      pages == 0) {
+    return 0;
+  }
+  return pages;
+}
+
 // A SAX handler (nlohmann's interface) that reads site.json without a DOM
 // of its pages, which would cost more than all the rest of the load: each
 // page goes straight into a RawPage, reused from page to page, then into
@@ -372,9 +561,10 @@ class SiteJsonReader {
   using string_t = Json::string_t;
   using binary_t = Json::binary_t;
 
+  // "copy", when given, receives each page read.
   SiteJsonReader(const std::string& file, Site* site, ArenaInterner* shared,
-                 std::vector<unsigned>* own)
-      : file_(file), site_(site), shared_(shared), own_(own) {}
+                 std::vector<unsigned>* own, SiteCopyWriter* copy)
+      : file_(file), site_(site), shared_(shared), own_(own), copy_(copy) {}
 
   Json root;
 
@@ -612,6 +802,7 @@ class SiteJsonReader {
                    &err)) {
       return Stop();
     }
+    if (copy_) copy_->AddPage(raw_, page_.settings, own_bits_);
     site_->pages.push_back(std::move(page_));
     own_->push_back(own_bits_);
     return true;
@@ -621,6 +812,7 @@ class SiteJsonReader {
   Site* site_;
   ArenaInterner* shared_;
   std::vector<unsigned>* own_;
+  SiteCopyWriter* copy_;
   State state_ = kTop;
   std::vector<Json*> open_;  // DOM containers open, the innermost last.
   std::string key_;          // The DOM's key for the next value.
@@ -659,22 +851,78 @@ bool StartsWith(const std::string& s, const char* prefix) {
   return s.rfind(prefix, 0) == 0;
 }
 
-bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
+// Reads the pages of the copy at "path" of site.json "file" of stamp
+// "stamp" into "*site" (its settings texts into "*own") and the rest of
+// site.json into "*root". False when there is no such copy, or it is
+// damaged, or it holds a page that is no longer valid: the caller then
+// reads site.json.
+bool ReadSiteCopy(const fs::path& path, uint64_t stamp, const std::string& file,
+                  Site* site, std::vector<unsigned>* own, Json* root) {
+  MappedFile mapped;
+  std::string why;
+  if (!mapped.Open(path.string(), &why)) return false;
+  std::string_view records, rest;
+  const size_t pages = CheckSiteCopy(mapped.bytes(), stamp, &records, &rest);
+  if (pages == 0) return false;
+  try {
+    *root = Json::parse(rest);
+  } catch (const Json::exception&) {
+    return false;
+  }
+  site->pages.reserve(pages);
+  own->reserve(pages);
+  ArenaInterner shared(site->page_text.get());
+  Decoder in(records);
+  std::string err;
+  for (std::string_view record; !(record = in.Text()).empty();) {
+    Decoder fields(record);
+    RawPage raw;
+    Page page;
+    unsigned bits = 0;
+    if (!Get(&fields, &raw, &page.settings, &bits) ||
+        !StorePage(raw, file, site->page_text.get(), &shared, &page, &err)) {
+      return false;
+    }
+    site->pages.push_back(std::move(page));
+    own->push_back(bits);
+  }
+  return true;
+}
+
+bool LoadSiteJson(const std::string& dir, const SiteJsonCache* cache,
+                  Site* site, std::string* err) {
   const std::string file = (fs::path(dir) / "site.json").string();
+  std::vector<unsigned> own;  // Per page: the settings it sets itself.
+  std::string page_error;
+  Json root;
+  auto start_again = [&] {
+    site->pages = std::vector<Page>();
+    own.clear();
+    site->page_text = std::make_shared<StringArena>();
+    root = Json();
+  };
+  // The copy of an earlier run, while site.json keeps its stamp.
+  const uint64_t stamp = cache ? FileStamp(file, cache->now_ns) : 0;
+  const fs::path copy_path =
+      cache ? fs::path(cache->dir) / "site-json" : fs::path();
+  bool read =
+      stamp != 0 && ReadSiteCopy(copy_path, stamp, file, site, &own, &root);
+  if (!read) start_again();
   // Mapped, not copied: site.json of 100,000 pages is 35 MB, as much again
   // as the pages read from it.
   MappedFile mapped;
-  std::string why;
-  if (!mapped.Open(file, &why)) {
-    *err = file + ": cannot read the site configuration (" + why +
-           "); is --site the right directory?";
-    return false;
-  }
-  const std::string_view text = mapped.bytes();
-  // Room for every page up front (each has one "slug" key): growing the
-  // vector as pages come would hold two copies at the last doubling.
-  size_t slug_keys = 0;
-  {
+  std::string_view text;
+  if (!read) {
+    std::string why;
+    if (!mapped.Open(file, &why)) {
+      *err = file + ": cannot read the site configuration (" + why +
+             "); is --site the right directory?";
+      return false;
+    }
+    text = mapped.bytes();
+    // Room for every page up front (each has one "slug" key): growing the
+    // vector as pages come would hold two copies at the last doubling.
+    size_t slug_keys = 0;
     constexpr std::string_view kSlug = "\"slug\"";
     const std::boyer_moore_horspool_searcher search(kSlug.begin(), kSlug.end());
     for (auto at = text.begin();
@@ -682,31 +930,31 @@ bool LoadSiteJson(const std::string& dir, Site* site, std::string* err) {
          at += kSlug.size()) {
       ++slug_keys;
     }
-  }
-  // Each page is read as soon as the parser has it and is not kept as
-  // JSON: a DOM of 100,000 pages would cost several times the file.
-  slug_keys = std::min(slug_keys, text.size() / 24);  // A page takes more.
-  site->pages.reserve(slug_keys);
-  std::vector<unsigned> own;  // Per page: the settings it sets itself.
-  own.reserve(slug_keys);
-  std::string page_error;
-  Json root;
-  bool read = false;
-  {
+    slug_keys = std::min(slug_keys, text.size() / 24);  // A page takes more.
+    site->pages.reserve(slug_keys);
+    own.reserve(slug_keys);
+    // Each page is read as soon as the parser has it and is not kept as
+    // JSON: a DOM of 100,000 pages would cost several times the file.
+    std::optional<SiteCopyWriter> copy;
+    if (stamp != 0) copy.emplace(copy_path, stamp);
     ArenaInterner shared_text(site->page_text.get());
-    SiteJsonReader reader(file, site, &shared_text, &own);
+    SiteJsonReader reader(file, site, &shared_text, &own,
+                          copy ? &*copy : nullptr);
     try {
       read = Json::sax_parse(text.begin(), text.end(), &reader);
     } catch (const Json::exception&) {
       read = false;
     }
-    if (read) root = std::move(reader.root);
+    if (read) {
+      root = std::move(reader.root);
+      // Best effort: without it, the next run reads site.json.
+      std::string ignored;
+      if (copy) copy->Commit(root, &ignored);
+    }
   }
   if (!read) {
     // Read again, the general way, which says what is wrong.
-    site->pages.clear();
-    own.clear();
-    site->page_text = std::make_shared<StringArena>();
+    start_again();
     ArenaInterner shared_text(site->page_text.get());
     std::string root_key;
     bool in_pages = false;
@@ -1047,10 +1295,10 @@ bool IsValidFeedName(std::string_view name) {
 }
 
 bool LoadSite(const std::string& dir, const EnvLookup& env, Site* site,
-              std::string* err) {
+              std::string* err, const SiteJsonCache* cache) {
   *site = Site();
   site->dir = dir;
-  if (!LoadSiteJson(dir, site, err)) return false;
+  if (!LoadSiteJson(dir, cache, site, err)) return false;
 
   std::vector<fs::path> files;
   std::error_code ec;

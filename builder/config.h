@@ -28,11 +28,20 @@ bool ExpandVars(const std::string& text, const EnvLookup& env,
 // starting with a letter or digit (so never '@', '/' or a dot file).
 bool IsValidFeedName(std::string_view name);
 
+// Where LoadSite() keeps a copy of what it read of site.json, and reads
+// that instead while site.json keeps its stamp (FileStamp at "now_ns",
+// the run's clock): "dir", the site's cache directory, which must exist.
+struct SiteJsonCache {
+  std::string dir;
+  int64_t now_ns = 0;
+};
+
 // Reads "dir"/site.json and every "dir"/link-feeds/*.json (sorted by file
 // name). On failure returns false and sets "*err" to one message naming the
-// file and, where it applies, the key, page or line and column.
+// file and, where it applies, the key, page or line and column. With
+// "cache", site.json is read from the copy kept there when it can be.
 bool LoadSite(const std::string& dir, const EnvLookup& env, Site* site,
-              std::string* err);
+              std::string* err, const SiteJsonCache* cache = nullptr);
 
 }  // namespace linkpage
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <system_error>
 #include <utility>
 
+#include "hash.h"
 #include "unique_fd.h"
 
 namespace linkpage {
@@ -62,6 +64,25 @@ ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
   out->resize(have);
   if (st_out) *st_out = st;
   return ReadResult::kOk;
+}
+
+uint64_t FileStamp(const struct stat& st, int64_t now_ns) {
+  if (!S_ISREG(st.st_mode)) return 0;
+  const int64_t mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+  const int64_t ctime = st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+  if (std::max(mtime, ctime) > now_ns - 2000000000LL) return 0;
+  return Hasher()
+      .Add(static_cast<int64_t>(st.st_size))
+      .Add(mtime)
+      .Add(ctime)
+      .Add(static_cast<int64_t>(st.st_ino))
+      .Add(static_cast<int64_t>(st.st_dev))
+      .value();
+}
+
+uint64_t FileStamp(const std::string& path, int64_t now_ns) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? FileStamp(st, now_ns) : 0;
 }
 
 MappedFile::~MappedFile() {

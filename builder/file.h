@@ -50,6 +50,17 @@ class MappedFile {
   bool mapped_ = false;
 };
 
+// A stamp of a file of status "st": its size, modification and change
+// times and inode, or 0 when it cannot be trusted to change with the
+// file's bytes: not a regular file, or changed within the two seconds
+// before "now_ns" (a write in the same clock tick as a later one could
+// leave the stamp as it was). The change time moves with every write,
+// even when a tool restores the modification time.
+uint64_t FileStamp(const struct stat& st, int64_t now_ns);
+// The stamp of the file at "path" (symbolic links followed); 0 when it
+// cannot be read.
+uint64_t FileStamp(const std::string& path, int64_t now_ns);
+
 // Calls "line(text)" for each line of the file at "path" that ends in a
 // newline, in order, without the newline (which follows "text" in memory:
 // parsing numbers stops there). The file is read a MiB at a time, so a

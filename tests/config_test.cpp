@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <ctime>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <span>
@@ -14,6 +16,7 @@ namespace linkpage {
 namespace {
 
 using test::FakeEnv;
+using test::ReadFile;
 using test::TempDir;
 using test::WriteFile;
 
@@ -315,7 +318,9 @@ TEST_CASE("config: a large site.json is read as it is parsed") {
 // plain (known keys, each once, of the right types); anything else, a null
 // value included (the key is then taken as absent), has the file read
 // again through a DOM. The two must give the same pages.
-TEST_CASE("config: pages read without a DOM equal those read with one") {
+// A site.json of 300 pages of random keys, key orders, and texts that need
+// escaping in JSON.
+nlohmann::ordered_json RandomSite() {
   nlohmann::ordered_json json = nlohmann::ordered_json::parse(kSiteJson);
   json["page_defaults"] = {{"links_per_page", 4},
                            {"disclosure", "Default disclosure."}};
@@ -363,27 +368,19 @@ TEST_CASE("config: pages read without a DOM equal those read with one") {
     for (auto& [key, value] : fields) page[key] = value;
     pages.push_back(page);
   }
-  const std::string plain = json.dump(1);
-  size_t imageless = 150;
-  while (pages[imageless].contains("image")) ++imageless;
-  pages[imageless]["image"] = nullptr;  // Absent, but not plain.
-  const std::string with_null = json.dump(1);
-  REQUIRE(plain != with_null);
+  return json;
+}
 
-  TempDir a, b;
-  Site fast, general;
-  std::string err;
-  REQUIRE(Load(a, plain, kFeedJson, &fast, &err));
-  REQUIRE(Load(b, with_null, kFeedJson, &general, &err));
-  REQUIRE(fast.pages.size() == 300);
-  REQUIRE(general.pages.size() == 300);
+// Checks that two loads of one site.json gave the same pages.
+void CheckSamePages(const Site& a, const Site& b) {
+  REQUIRE(a.pages.size() == b.pages.size());
   auto texts = [](std::span<const TextRef> list) {
     return std::vector<std::string>(list.begin(), list.end());
   };
-  for (size_t i = 0; i < 300; ++i) {
+  for (size_t i = 0; i < a.pages.size(); ++i) {
     INFO("page " << i);
-    const Page& f = fast.pages[i];
-    const Page& g = general.pages[i];
+    const Page& f = a.pages[i];
+    const Page& g = b.pages[i];
     CHECK(f.slug == g.slug);
     CHECK(f.topic == g.topic);
     CHECK(f.article() == g.article());
@@ -400,6 +397,25 @@ TEST_CASE("config: pages read without a DOM equal those read with one") {
     CHECK(f.settings.disclosure.str() == g.settings.disclosure.str());
     CHECK(f.settings.closing_line.str() == g.settings.closing_line.str());
   }
+}
+
+TEST_CASE("config: pages read without a DOM equal those read with one") {
+  nlohmann::ordered_json json = RandomSite();
+  nlohmann::ordered_json& pages = json["pages"];
+  const std::string plain = json.dump(1);
+  size_t imageless = 150;
+  while (pages[imageless].contains("image")) ++imageless;
+  pages[imageless]["image"] = nullptr;  // Absent, but not plain.
+  const std::string with_null = json.dump(1);
+  REQUIRE(plain != with_null);
+
+  TempDir a, b;
+  Site fast, general;
+  std::string err;
+  REQUIRE(Load(a, plain, kFeedJson, &fast, &err));
+  REQUIRE(Load(b, with_null, kFeedJson, &general, &err));
+  REQUIRE(fast.pages.size() == 300);
+  CheckSamePages(fast, general);
   // What the general way reports, the plain way does too: a page that is
   // not plain at the end of a file otherwise read without a DOM.
   pages[299]["keyword"] = {"alpha"};
@@ -410,6 +426,75 @@ TEST_CASE("config: pages read without a DOM equal those read with one") {
   CHECK_THAT(LoadError(json.dump(1)),
              Catch::Contains("\"pages[p-299].links_per_page\" must be "
                              "between 0 and 100"));
+}
+
+// With a cache directory, what site.json reads to is kept there, and read
+// instead of site.json while site.json keeps its stamp.
+TEST_CASE("config: site.json is read from its copy while it is unchanged") {
+  TempDir dir;
+  const std::string cache_dir = dir / ".linkpage-cache";
+  std::filesystem::create_directories(cache_dir);
+  const std::string copy = cache_dir + "/site-json";
+  WriteFile(dir / "site.json", RandomSite().dump(1));
+  WriteFile(dir / "link-feeds/offers.json", kFeedJson);
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  auto load = [&](int64_t clock, Site* site) {
+    const SiteJsonCache cache{cache_dir, clock * 1000000000LL};
+    std::string err;
+    REQUIRE(LoadSite(dir.path(), FakeEnv(), site, &err, &cache));
+  };
+  Site plain, fresh, written, from_copy;
+  std::string err;
+  REQUIRE(LoadSite(dir.path(), FakeEnv(), &plain, &err));
+
+  // Just written (within two seconds of the clock): no copy.
+  load(now, &fresh);
+  CheckSamePages(plain, fresh);
+  CHECK_FALSE(std::filesystem::exists(copy));
+
+  // Settled: a copy is made, then read.
+  load(now + 60, &written);
+  CheckSamePages(plain, written);
+  REQUIRE(std::filesystem::exists(copy));
+  const std::string bytes = ReadFile(copy);
+  load(now + 60, &from_copy);
+  CheckSamePages(plain, from_copy);
+  CHECK(from_copy.info.company == plain.info.company);
+  CHECK(from_copy.info.base_url == plain.info.base_url);
+  CHECK(from_copy.defaults.links_per_page == plain.defaults.links_per_page);
+  CHECK(ReadFile(copy) == bytes);  // Read, not made again.
+
+  // Damaged, anywhere: not used, and made again.
+  for (size_t at : {size_t{3}, size_t{30}, bytes.size() / 2, bytes.size() - 20,
+                    bytes.size() - 1}) {
+    std::string damaged = bytes;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x20);
+    WriteFile(copy, damaged);
+    Site site;
+    load(now + 60, &site);
+    CheckSamePages(plain, site);
+    CHECK(ReadFile(copy) == bytes);
+  }
+  WriteFile(copy, bytes.substr(0, bytes.size() / 3));  // Cut short.
+  Site cut;
+  load(now + 60, &cut);
+  CheckSamePages(plain, cut);
+
+  // site.json changed: its stamp did, and the copy is not used.
+  nlohmann::ordered_json json = RandomSite();
+  json["pages"][7]["topic"] = "a topic of its own";
+  WriteFile(dir / "site.json", json.dump(1));
+  Site changed;
+  load(now + 60, &changed);
+  CHECK(changed.pages[7].topic == "a topic of its own");
+  CHECK(ReadFile(copy) != bytes);
+  // And an error in it is reported, whatever the copy holds.
+  json["pages"][9]["keyword"] = "x";
+  WriteFile(dir / "site.json", json.dump(1));
+  Site bad;
+  const SiteJsonCache cache{cache_dir, (now + 60) * 1000000000LL};
+  CHECK_FALSE(LoadSite(dir.path(), FakeEnv(), &bad, &err, &cache));
+  CHECK_THAT(err, Catch::Contains("unknown key \"pages[p-9].keyword\""));
 }
 
 TEST_CASE("config: missing site.json says what to do") {
