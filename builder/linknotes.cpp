@@ -312,6 +312,10 @@ LinkChanges::LinkChanges(const std::string& cache_dir, const LinksState& before,
                        std::vector<uint64_t>* order, int* duplicates) {
     *duplicates = 0;
     std::unordered_map<uint64_t, KeptLink> kept;
+    size_t total = 0;
+    for (const LinkNotes* f : feed_notes) total += f->links.size();
+    kept.reserve(total);  // Not grown link by link.
+    order->reserve(total);
     for (size_t f = 0; f < state.feeds.size(); ++f) {
       for (const LinkNotes::Entry& e : feed_notes[f]->links) {
         if (kept.try_emplace(e.url, KeptLink{f, feed_notes[f], &e}).second) {
@@ -370,6 +374,7 @@ LinkChanges::LinkChanges(const std::string& cache_dir, const LinksState& before,
   // positions, taken in their new order) stand; a page can only be given
   // other links by the others, which count as changed.
   std::unordered_map<uint64_t, uint32_t> before_at;  // URL -> position.
+  before_at.reserve(before_order.size());
   for (uint64_t url : before_order) {
     auto it = after_kept.find(url);
     if (it != after_kept.end() &&
