@@ -11,10 +11,10 @@
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string_view>
 #include <thread>
 #include <tuple>
+#include <unordered_set>
 
 #include "article.h"
 #include "check.h"
@@ -496,16 +496,18 @@ bool RenderSite(const Site& site, const Options& options, const RunLinks& links,
 // Slugs that had a page in the live site and have none now.
 std::vector<std::string> RemovedPages(const Site& site,
                                       const std::string& out_dir) {
-  std::set<std::string, std::less<>> slugs;
-  for (const Page& page : site.pages) slugs.emplace(page.slug);
+  std::unordered_set<std::string_view> slugs;  // Views of the pages' text.
+  slugs.reserve(site.pages.size());
+  for (const Page& page : site.pages) slugs.insert(page.slug);
   std::vector<std::string> removed;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(out_dir, ec)) {
-    std::string name = entry.path().filename().string();
-    if (entry.is_directory(ec) && name != "assets" &&
-        name != "privacy-policy" && !slugs.count(name) &&
-        fs::exists(entry.path() / "index.html", ec)) {
-      removed.push_back(name);
+    const std::string& path = entry.path().native();
+    const std::string_view name =
+        std::string_view(path).substr(path.rfind('/') + 1);
+    if (!slugs.count(name) && name != "assets" && name != "privacy-policy" &&
+        entry.is_directory(ec) && fs::exists(entry.path() / "index.html", ec)) {
+      removed.emplace_back(name);
     }
   }
   std::sort(removed.begin(), removed.end());

@@ -274,9 +274,9 @@ struct RawPage {
 bool StorePage(const RawPage& raw, const std::string& file, StringArena* text,
                ArenaInterner* shared, Page* page, std::string* err) {
   const std::string& slug = raw.slug;
-  if (slug.empty() ||
-      slug.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
-          std::string::npos) {
+  if (slug.empty() || !std::all_of(slug.begin(), slug.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+      })) {
     *err = file + ": page slug \"" + slug +
            "\" is not valid: use only a-z, 0-9 and '-'";
     return false;
@@ -297,8 +297,8 @@ bool StorePage(const RawPage& raw, const std::string& file, StringArena* text,
     page->article_file = text->Add(*raw.article);
   }
   auto list = [&](const std::vector<std::string>& items) {
-    std::vector<TextRef> refs;
-    refs.reserve(items.size());
+    thread_local std::vector<TextRef> refs;  // Reused from page to page.
+    refs.clear();
     for (const std::string& item : items) refs.push_back(shared->Add(item));
     return text->Add(std::span<const TextRef>(refs));
   };
@@ -442,20 +442,30 @@ void Put(const RawPage& raw, const PageSettings& settings, unsigned own,
   if (own & kClosingLine) PutText(settings.closing_line.str(), out);
 }
 
+// Reads a record Put() wrote into "*raw", whose strings keep their
+// capacity from one page to the next.
 bool Get(Decoder* in, RawPage* raw, PageSettings* settings, unsigned* own) {
   raw->slug = in->Text();
   raw->topic = in->Text();
   const uint64_t has = in->Varint();
-  if (has & kHasArticle) raw->article = std::string(in->Text());
+  if (has & kHasArticle) {
+    if (!raw->article) raw->article.emplace();
+    *raw->article = in->Text();
+  } else {
+    raw->article.reset();
+  }
   for (std::vector<std::string>* list : {&raw->keywords, &raw->feeds}) {
     const uint64_t count = in->Varint();
     if (count > in->rest().size()) return false;  // Each takes a byte.
-    list->reserve(count);
-    for (uint64_t i = 0; i < count; ++i) list->emplace_back(in->Text());
+    list->resize(count);
+    for (std::string& item : *list) item = in->Text();
   }
   if (has & kHasImage) {
-    const std::string_view src = in->Text();
-    raw->image.emplace(src, in->Text());
+    if (!raw->image) raw->image.emplace();
+    raw->image->first = in->Text();
+    raw->image->second = in->Text();
+  } else {
+    raw->image.reset();
   }
   *own = static_cast<unsigned>(in->Varint());
   if (*own & kHeadingPrefix) settings->heading_prefix = in->Text();
@@ -874,9 +884,9 @@ bool ReadSiteCopy(const fs::path& path, uint64_t stamp, const std::string& file,
   ArenaInterner shared(site->page_text.get());
   Decoder in(records);
   std::string err;
+  RawPage raw;
   for (std::string_view record; !(record = in.Text()).empty();) {
     Decoder fields(record);
-    RawPage raw;
     Page page;
     unsigned bits = 0;
     if (!Get(&fields, &raw, &page.settings, &bits) ||
