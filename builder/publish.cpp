@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -110,6 +111,17 @@ std::string RelativeTo(const fs::path& path, const std::string& base) {
   return path.generic_string().substr(base.size() + 1);
 }
 
+// Reads the number at "*p", before "end", in "base", into "*out", and
+// moves "*p" past it and past one space after it, if any. False, leaving
+// "*out" alone, when no number of that type is there.
+template <typename T>
+bool TakeNumber(const char** p, const char* end, int base, T* out) {
+  const auto [next, ec] = std::from_chars(*p, end, *out, base);
+  if (ec != std::errc() || next == *p) return false;
+  *p = next < end && *next == ' ' ? next + 1 : next;
+  return true;
+}
+
 bool SameTime(const struct timespec& a, const struct timespec& b) {
   return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
@@ -180,26 +192,27 @@ bool Publisher::Begin(std::string* err) {
   old_.reserve(lines);
   auto read_line = [&](std::string_view line) {
     const char* p = line.data();
-    const char* eol = p + line.size();  // A newline: strtoull stops there.
+    const char* eol = p + line.size();
     const char* tab = static_cast<const char*>(std::memchr(p, '\t', eol - p));
     OldFile f;
     Entry& e = f.entry;
-    char* q = nullptr;
     if (line.rfind("\tstaging ", 0) == 0) {
       token_ = std::string(line.substr(9));
     } else if (line.rfind("\textra\t", 0) == 0) {
       extra_.push_back(paths_.Add(line.substr(7)));
     } else if (tab && tab > p) {
       f.path = std::string_view(p, tab - p);  // Into the line until kept.
-      e.inputs = std::strtoull(tab + 1, &q, 16);
-      e.sources = std::strtoull(q, &q, 16);
-      e.size = std::strtoll(q, &q, 10);
-      e.mtime_ns = std::strtoll(q, &q, 10);
-      e.note.tag = std::strtoll(q, &q, 10);
-      e.note.input_stamp = std::strtoull(q, &q, 16);
-      e.note.input_hash = std::strtoull(q, &q, 16);
-      f.stale = std::strtol(q, &q, 10) != 0;
-      if (q == eol) {
+      const char* q = tab + 1;
+      int stale = 0;
+      if (TakeNumber(&q, eol, 16, &e.inputs) &&
+          TakeNumber(&q, eol, 16, &e.sources) &&
+          TakeNumber(&q, eol, 10, &e.size) &&
+          TakeNumber(&q, eol, 10, &e.mtime_ns) &&
+          TakeNumber(&q, eol, 10, &e.note.tag) &&
+          TakeNumber(&q, eol, 16, &e.note.input_stamp) &&
+          TakeNumber(&q, eol, 16, &e.note.input_hash) &&
+          TakeNumber(&q, eol, 10, &stale) && q == eol) {
+        f.stale = stale != 0;
         f.path = paths_.Add(f.path);
         old_.push_back(f);
       }

@@ -336,6 +336,64 @@ TEST_CASE("publish: any sequence of runs publishes exactly its site") {
   CHECK(kept_total > 300);
 }
 
+// The manifest keeps each file's inputs, sources and note; a line that is
+// damaged only loses its file's record.
+TEST_CASE("publish: the manifest is read back exactly, damaged lines not") {
+  TempDir dir;
+  const std::string out = dir / "out";
+  const FileNote big{-5, ~uint64_t{0}, uint64_t{1} << 63};
+  const FileNote small{INT64_MAX, 1, 0};
+  {
+    Publisher p(out);
+    std::string err;
+    REQUIRE(p.Begin(&err));
+    FileChange c;
+    REQUIRE(p.Write("a/index.html", "A", &c, &err, ~uint64_t{0}, 7, big));
+    REQUIRE(p.Write("b/index.html", "B", &c, &err, 1, ~uint64_t{1}, small));
+    REQUIRE(p.Write("c/index.html", "C", &c, &err, 2, 3, small));
+    int removed = 0;
+    REQUIRE(p.Commit(&removed, &err));
+  }
+  const std::string manifest = dir / ".out.linkpage-manifest";
+  const std::string text = ReadFile(manifest);
+  {
+    Publisher p(out);
+    std::string err;
+    REQUIRE(p.Begin(&err));
+    REQUIRE(p.Recorded("a/index.html") == big);
+    REQUIRE(p.Recorded("b/index.html") == small);
+    CHECK(p.Keep("a/index.html", ~uint64_t{0}));
+    CHECK(p.Keep("b/index.html", 0, ~uint64_t{1}));
+    CHECK_FALSE(p.Keep("c/index.html", 3));
+  }
+  // Damaged in three ways: a number that is not one, one field short, a
+  // field too many.
+  std::string damaged = text;
+  for (const auto& [path, edit] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"a/index.html\t", "zz"},
+           {"b/index.html\t", ""},
+           {"c/index.html\t", " 9"}}) {
+    const size_t line = damaged.find(path);
+    REQUIRE(line != std::string::npos);
+    const size_t eol = damaged.find('\n', line);
+    if (edit == "zz") {
+      damaged.replace(line + path.size(), 2, edit);
+    } else if (edit.empty()) {
+      damaged.erase(damaged.rfind(' ', eol), eol - damaged.rfind(' ', eol));
+    } else {
+      damaged.insert(eol, edit);
+    }
+  }
+  WriteFile(manifest, damaged);
+  Publisher p(out);
+  std::string err;
+  REQUIRE(p.Begin(&err));
+  CHECK_FALSE(p.Recorded("a/index.html"));
+  CHECK_FALSE(p.Recorded("b/index.html"));
+  CHECK_FALSE(p.Recorded("c/index.html"));
+}
+
 TEST_CASE("publish: out/ that is not a directory is refused") {
   TempDir dir;
   WriteFile(dir / "out", "I am a file");
