@@ -533,9 +533,14 @@ int BuildInto(const Options& options, std::ostream& log, Report* report) {
   std::string err;
   std::error_code ec;
   fs::path cache = fs::path(options.site_dir) / ".linkpage-cache";
-  fs::create_directories(cache, ec);
+  // The cache directory is made for a site only: a --site that names
+  // none is told so, and left as it was.
+  if (fs::is_regular_file(fs::path(options.site_dir) / "site.json", ec)) {
+    fs::create_directories(cache, ec);
+  }
   const SiteJsonCache site_cache{cache.string(), Now(options) * 1000000000LL};
-  if (!LoadSite(options.site_dir, options.env, &site, &err, &site_cache)) {
+  if (!LoadSite(options.site_dir, options.env, &site, &err,
+                fs::is_directory(cache, ec) ? &site_cache : nullptr)) {
     return Fail(log, report, err);
   }
   SiteLock lock;

@@ -685,6 +685,8 @@ class SiteJsonReader {
   }
   bool key(string_t& k) {
     if (state_ == kTop) {
+      // A second "pages" (the general way reads the pages of both).
+      if (open_.size() == 1 && pages_read_ && k == "pages") return Stop();
       key_ = std::move(k);
       return true;
     }
@@ -899,6 +901,8 @@ bool ReadSiteCopy(const fs::path& path, uint64_t stamp, const std::string& file,
   return true;
 }
 
+constexpr int64_t kMaxSiteJsonBytes = int64_t{1} << 30;
+
 bool LoadSiteJson(const std::string& dir, const SiteJsonCache* cache,
                   Site* site, std::string* err) {
   const std::string file = (fs::path(dir) / "site.json").string();
@@ -918,18 +922,22 @@ bool LoadSiteJson(const std::string& dir, const SiteJsonCache* cache,
   bool read =
       stamp != 0 && ReadSiteCopy(copy_path, stamp, file, site, &own, &root);
   if (!read) start_again();
-  // Mapped, not copied: site.json of 100,000 pages is 35 MB, as much again
-  // as the pages read from it.
-  MappedFile mapped;
+  // Read whole (35 MB at 100,000 pages, let go once read), not mapped:
+  // site.json is edited by hand, and a file truncated while mapped faults.
+  std::string bytes;
   std::string_view text;
   if (!read) {
     std::string why;
-    if (!mapped.Open(file, &why)) {
-      *err = file + ": cannot read the site configuration (" + why +
+    if (ReadWholeFile(file, kMaxSiteJsonBytes, &bytes, &why) !=
+        ReadResult::kOk) {
+      *err = file + ": cannot read the site configuration (" +
+             (why.empty() ? "larger than " + std::to_string(kMaxSiteJsonBytes) +
+                                " bytes"
+                          : why) +
              "); is --site the right directory?";
       return false;
     }
-    text = mapped.bytes();
+    text = bytes;
     // Room for every page up front (each has one "slug" key): growing the
     // vector as pages come would hold two copies at the last doubling.
     size_t slug_keys = 0;
@@ -994,6 +1002,7 @@ bool LoadSiteJson(const std::string& dir, const SiteJsonCache* cache,
     };
     if (!ParseJson(text, file, &root, err, on_event)) return false;
   }
+  std::string().swap(bytes);  // Read: let it go.
   if (!root.is_object()) {
     *err = file + ": the top level must be a JSON object";
     return false;

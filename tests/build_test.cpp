@@ -434,6 +434,7 @@ TEST_CASE("cli: build and check on a copy of the example site") {
   CHECK(Tree(dir.path()) == built);
   CHECK(RunBinary("build --site " + dir.path() + "/nonexistent", &out) == 1);
   CHECK_THAT(out, Catch::Contains("site.json: cannot read"));
+  CHECK_FALSE(fs::exists(dir / "nonexistent"));  // Not made by the build.
 }
 
 // Modification times of every file below "dir".

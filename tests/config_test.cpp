@@ -426,6 +426,19 @@ TEST_CASE("config: pages read without a DOM equal those read with one") {
   CHECK_THAT(LoadError(json.dump(1)),
              Catch::Contains("\"pages[p-299].links_per_page\" must be "
                              "between 0 and 100"));
+
+  // "pages" twice: the pages of both arrays, as the general way reads
+  // them, and the second checked as the first.
+  std::string twice = kSiteJson;
+  twice.insert(twice.rfind('}'),
+               ", \"pages\": [{ \"slug\": \"three\", \"topic\": \"t\" }]");
+  TempDir dir;
+  Site site;
+  REQUIRE(Load(dir, twice, kFeedJson, &site, &err));
+  REQUIRE(site.pages.size() == 3);
+  CHECK(site.pages[2].slug == "three");
+  CHECK_THAT(LoadError(Replace(twice, "\"three\"", "\"Three!\"")),
+             Catch::Contains("slug \"Three!\" is not valid"));
 }
 
 // With a cache directory, what site.json reads to is kept there, and read
