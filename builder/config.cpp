@@ -18,6 +18,7 @@
 
 #include "file.h"
 #include "hash.h"
+#include "records.h"
 
 namespace linkpage {
 
@@ -363,88 +364,43 @@ bool ReadPage(const Json& p, size_t index, const std::string& file,
 // instead of site.json while the file keeps its stamp: lexing JSON is most
 // of the time of a build that finds nothing changed. The copy holds, after
 // a header line and the stamp (8 bytes), each page as a record (its size,
-// a varint, then its fields: see Put()) in site order; then an empty
+// a varint, then its fields: see Put(); records.h has the encoding) in
+// site order; then an empty
 // record, the rest of site.json as JSON text, the count of pages, and a
 // hash of all of it. Pages are kept as read (RawPage), not as checked:
 // they are checked again as they are read back.
 constexpr std::string_view kSiteCopyHeader = "linkpage site.json copy 1\n";
-
-void PutVarint(uint64_t n, std::string* out) {
-  for (; n >= 0x80; n >>= 7) out->push_back(static_cast<char>(n | 0x80));
-  out->push_back(static_cast<char>(n));
-}
-
-void PutText(std::string_view s, std::string* out) {
-  PutVarint(s.size(), out);
-  out->append(s);
-}
-
-// Reads what PutVarint() and PutText() wrote, never past the end: ok()
-// turns false instead.
-class Decoder {
- public:
-  explicit Decoder(std::string_view in) : in_(in) {}
-  bool ok() const { return ok_; }
-  bool done() const { return at_ == in_.size(); }
-  std::string_view rest() const { return in_.substr(at_); }
-
-  uint64_t Varint() {
-    uint64_t n = 0;
-    for (int shift = 0; ok_ && shift < 64; shift += 7) {
-      if (at_ == in_.size()) break;
-      const auto byte = static_cast<unsigned char>(in_[at_++]);
-      n |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if (byte < 0x80) return n;
-    }
-    ok_ = false;
-    return 0;
-  }
-  std::string_view Text() {
-    const uint64_t size = Varint();
-    if (!ok_ || size > in_.size() - at_) {
-      ok_ = false;
-      return {};
-    }
-    std::string_view text = in_.substr(at_, size);
-    at_ += size;
-    return text;
-  }
-
- private:
-  std::string_view in_;
-  size_t at_ = 0;
-  bool ok_ = true;
-};
 
 // A page's record: its fields, and the settings it sets itself.
 enum : unsigned { kHasArticle = 1, kHasImage = 2 };
 
 void Put(const RawPage& raw, const PageSettings& settings, unsigned own,
          std::string* out) {
-  PutText(raw.slug, out);
-  PutText(raw.topic, out);
-  PutVarint((raw.article ? unsigned{kHasArticle} : 0u) |
-                (raw.image ? unsigned{kHasImage} : 0u),
-            out);
-  if (raw.article) PutText(*raw.article, out);
+  AppendText(raw.slug, out);
+  AppendText(raw.topic, out);
+  AppendVarint((raw.article ? unsigned{kHasArticle} : 0u) |
+                   (raw.image ? unsigned{kHasImage} : 0u),
+               out);
+  if (raw.article) AppendText(*raw.article, out);
   for (const std::vector<std::string>* list : {&raw.keywords, &raw.feeds}) {
-    PutVarint(list->size(), out);
-    for (const std::string& item : *list) PutText(item, out);
+    AppendVarint(list->size(), out);
+    for (const std::string& item : *list) AppendText(item, out);
   }
   if (raw.image) {
-    PutText(raw.image->first, out);
-    PutText(raw.image->second, out);
+    AppendText(raw.image->first, out);
+    AppendText(raw.image->second, out);
   }
-  PutVarint(own, out);
-  if (own & kHeadingPrefix) PutText(settings.heading_prefix.str(), out);
-  if (own & kLinksPerPage) PutVarint(settings.links_per_page, out);
-  if (own & kDisclosure) PutText(settings.disclosure.str(), out);
-  if (own & kClosingLine) PutText(settings.closing_line.str(), out);
+  AppendVarint(own, out);
+  if (own & kHeadingPrefix) AppendText(settings.heading_prefix.str(), out);
+  if (own & kLinksPerPage) AppendVarint(settings.links_per_page, out);
+  if (own & kDisclosure) AppendText(settings.disclosure.str(), out);
+  if (own & kClosingLine) AppendText(settings.closing_line.str(), out);
 }
 
 // Reads a record Put() wrote into "*raw", whose strings keep their
 // capacity from one page to the next.
-bool Get(Decoder* in, RawPage* raw, PageSettings* settings, unsigned* own) {
+bool Get(CheckedReader* in, RawPage* raw, PageSettings* settings,
+         unsigned* own) {
   raw->slug = in->Text();
   raw->topic = in->Text();
   const uint64_t has = in->Varint();
@@ -494,7 +450,7 @@ class SiteCopyWriter {
     record_.clear();
     Put(raw, settings, own, &record_);
     size_.clear();
-    PutVarint(record_.size(), &size_);
+    AppendVarint(record_.size(), &size_);
     out_.Append(size_);
     out_.Append(record_);
     sum_.Add(record_);
@@ -503,10 +459,10 @@ class SiteCopyWriter {
 
   bool Commit(const Json& root, std::string* err) {
     std::string tail;
-    PutVarint(0, &tail);
+    AppendVarint(0, &tail);
     const std::string rest = root.dump();
-    PutText(rest, &tail);
-    PutVarint(pages_, &tail);
+    AppendText(rest, &tail);
+    AppendVarint(pages_, &tail);
     sum_.Add(rest).Add(static_cast<int64_t>(pages_));
     const uint64_t sum = sum_.value();
     char bytes[8];
@@ -538,7 +494,7 @@ size_t CheckSiteCopy(std::string_view bytes, uint64_t stamp,
   if (copy_stamp != stamp) return 0;
   const std::string_view body = bytes.substr(
       kSiteCopyHeader.size() + 8, bytes.size() - kSiteCopyHeader.size() - 16);
-  Decoder in(body);
+  CheckedReader in(body);
   Hasher sum;
   sum.Add(static_cast<int64_t>(stamp));
   size_t pages = 0;
@@ -884,11 +840,11 @@ bool ReadSiteCopy(const fs::path& path, uint64_t stamp, const std::string& file,
   site->pages.reserve(pages);
   own->reserve(pages);
   ArenaInterner shared(site->page_text.get());
-  Decoder in(records);
+  CheckedReader in(records);
   std::string err;
   RawPage raw;
   for (std::string_view record; !(record = in.Text()).empty();) {
-    Decoder fields(record);
+    CheckedReader fields(record);
     Page page;
     unsigned bits = 0;
     if (!Get(&fields, &raw, &page.settings, &bits) ||

@@ -5,27 +5,22 @@
 
 namespace linkpage {
 
-namespace {
-
-void AppendVarint(uint64_t n, std::vector<char>* out) {
+void AppendVarint(uint64_t n, std::string* out) {
   for (; n >= 0x80; n >>= 7) out->push_back(static_cast<char>(n | 0x80));
   out->push_back(static_cast<char>(n));
 }
 
-void AppendText(std::string_view text, std::vector<char>* out) {
+void AppendText(std::string_view text, std::string* out) {
   AppendVarint(text.size(), out);
-  out->insert(out->end(), text.begin(), text.end());
+  out->append(text);
 }
-
-}  // namespace
 
 void LinkRecords::Add(const Link& link) {
   scratch_.clear();
   for (auto field : kRecordFields) AppendText(link.*field, &scratch_);
   AppendVarint(link.categories.size(), &scratch_);
   for (const std::string& c : link.categories) AppendText(c, &scratch_);
-  records_.push_back(
-      text_.Add(std::string_view(scratch_.data(), scratch_.size())));
+  records_.push_back(text_.Add(scratch_));
 }
 
 LinkRecords::LinkRecords(std::string feed, std::vector<Link>&& links)
@@ -39,31 +34,12 @@ LinkRecords::LinkRecords(std::string feed, std::vector<Link>&& links)
 
 bool LinkRecords::AddRecord(std::string_view record) {
   // RecordReader's reads, each checked against what is left.
-  size_t at = 0;
-  auto varint = [&](uint64_t* n) {
-    *n = 0;
-    for (int shift = 0; at < record.size() && shift < 64; shift += 7) {
-      const auto byte = static_cast<unsigned char>(record[at++]);
-      *n |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if (byte < 0x80) return true;
-    }
-    return false;
-  };
-  auto text = [&] {
-    uint64_t size;
-    if (!varint(&size) || size > record.size() - at) return false;
-    at += static_cast<size_t>(size);
-    return true;
-  };
-  for (size_t f = 0; f < std::size(kRecordFields); ++f) {
-    if (!text()) return false;
-  }
-  uint64_t count;
-  if (!varint(&count) || count > record.size() - at) return false;
-  for (uint64_t c = 0; c < count; ++c) {
-    if (!text()) return false;
-  }
-  if (at != record.size()) return false;
+  CheckedReader in(record);
+  for (size_t f = 0; f < std::size(kRecordFields); ++f) in.Text();
+  const uint64_t count = in.Varint();
+  if (count > in.rest().size()) return false;  // Each takes a byte.
+  for (uint64_t c = 0; c < count && in.ok(); ++c) in.Text();
+  if (!in.ok() || !in.done()) return false;
   records_.push_back(text_.Add(record));
   return true;
 }

@@ -27,9 +27,52 @@ inline constexpr size_t kTitleField = 0;
 inline constexpr size_t kUrlField = 1;
 inline constexpr size_t kDescriptionField = 2;
 
+// Appends "n" as a varint, and "text" as its length (a varint) and its
+// bytes: the parts of a record, and of other files made of such parts.
+void AppendVarint(uint64_t n, std::string* out);
+void AppendText(std::string_view text, std::string* out);
+
+// Reads what AppendVarint() and AppendText() wrote, from bytes that may be
+// damaged (read back from a file): never past the end, ok() turning false
+// instead, and 0 or "" returned.
+class CheckedReader {
+ public:
+  explicit CheckedReader(std::string_view in) : in_(in) {}
+  bool ok() const { return ok_; }
+  bool done() const { return at_ == in_.size(); }
+  std::string_view rest() const { return in_.substr(at_); }
+
+  uint64_t Varint() {
+    uint64_t n = 0;
+    for (int shift = 0; ok_ && shift < 64; shift += 7) {
+      if (at_ == in_.size()) break;
+      const auto byte = static_cast<unsigned char>(in_[at_++]);
+      n |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if (byte < 0x80) return n;
+    }
+    ok_ = false;
+    return 0;
+  }
+  std::string_view Text() {
+    const uint64_t size = Varint();
+    if (!ok_ || size > in_.size() - at_) {
+      ok_ = false;
+      return {};
+    }
+    std::string_view text = in_.substr(at_, size);
+    at_ += size;
+    return text;
+  }
+
+ private:
+  std::string_view in_;
+  size_t at_ = 0;
+  bool ok_ = true;
+};
+
 // Reads a record's parts in order, from its first byte on: Text() for each
 // field of kRecordFields, Varint() for the count of categories, Text() for
-// each category.
+// each category. The record must be whole (LinkRecords holds only such).
 class RecordReader {
  public:
   explicit RecordReader(std::string_view record) : at_(record.data()) {}
@@ -85,7 +128,7 @@ class LinkRecords {
   std::string feed_;
   StringArena text_;
   std::vector<std::string_view> records_;  // Into text_.
-  std::vector<char> scratch_;              // Add()'s.
+  std::string scratch_;                    // Add()'s.
 };
 
 // "links" (moved from), one LinkRecords per run of links of one feed. Each

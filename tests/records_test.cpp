@@ -118,5 +118,33 @@ TEST_CASE("records: a record read back is added only when it is one",
   CHECK(Fields(copy.At(copy.size() - 1)) == Fields(empty));
 }
 
+TEST_CASE("records: varints and texts read back, and never past the end") {
+  const std::vector<uint64_t> numbers = {
+      0, 1, 127, 128, 16383, 16384, uint64_t{1} << 63, UINT64_MAX};
+  std::string bytes;
+  for (uint64_t n : numbers) AppendVarint(n, &bytes);
+  AppendText("", &bytes);
+  AppendText(std::string(300, 'x'), &bytes);
+  CheckedReader in(bytes);
+  for (uint64_t n : numbers) CHECK(in.Varint() == n);
+  CHECK(in.Text().empty());
+  CHECK(in.Text() == std::string(300, 'x'));
+  CHECK(in.ok());
+  CHECK(in.done());
+  // Cut anywhere before the end: some read fails, none reads past it.
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    CheckedReader part(std::string_view(bytes).substr(0, cut));
+    for (size_t i = 0; i < numbers.size(); ++i) part.Varint();
+    part.Text();
+    part.Text();
+    CHECK_FALSE(part.ok());
+  }
+  // A varint of more than 64 bits is not one.
+  const std::string eleven = std::string(10, '\xff') + "\x01";
+  CheckedReader too_long(eleven);
+  too_long.Varint();
+  CHECK_FALSE(too_long.ok());
+}
+
 }  // namespace
 }  // namespace linkpage
