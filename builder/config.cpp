@@ -819,6 +819,9 @@ bool StartsWith(const std::string& s, const char* prefix) {
   return s.rfind(prefix, 0) == 0;
 }
 
+// Largest site.json read (and copy of it).
+constexpr int64_t kMaxSiteJsonBytes = int64_t{1} << 30;
+
 // Reads the pages of the copy at "path" of site.json "file" of stamp
 // "stamp" into "*site" (its settings texts into "*own") and the rest of
 // site.json into "*root". False when there is no such copy, or it is
@@ -826,11 +829,13 @@ bool StartsWith(const std::string& s, const char* prefix) {
 // reads site.json.
 bool ReadSiteCopy(const fs::path& path, uint64_t stamp, const std::string& file,
                   Site* site, std::vector<unsigned>* own, Json* root) {
-  MappedFile mapped;
-  std::string why;
-  if (!mapped.Open(path.string(), &why)) return false;
+  std::string bytes, why;
+  if (ReadWholeFile(path.string(), kMaxSiteJsonBytes, &bytes, &why) !=
+      ReadResult::kOk) {
+    return false;
+  }
   std::string_view records, rest;
-  const size_t pages = CheckSiteCopy(mapped.bytes(), stamp, &records, &rest);
+  const size_t pages = CheckSiteCopy(bytes, stamp, &records, &rest);
   if (pages == 0) return false;
   try {
     *root = Json::parse(rest);
@@ -857,8 +862,6 @@ bool ReadSiteCopy(const fs::path& path, uint64_t stamp, const std::string& file,
   return true;
 }
 
-constexpr int64_t kMaxSiteJsonBytes = int64_t{1} << 30;
-
 bool LoadSiteJson(const std::string& dir, const SiteJsonCache* cache,
                   Site* site, std::string* err) {
   const std::string file = (fs::path(dir) / "site.json").string();
@@ -878,8 +881,7 @@ bool LoadSiteJson(const std::string& dir, const SiteJsonCache* cache,
   bool read =
       stamp != 0 && ReadSiteCopy(copy_path, stamp, file, site, &own, &root);
   if (!read) start_again();
-  // Read whole (35 MB at 100,000 pages, let go once read), not mapped:
-  // site.json is edited by hand, and a file truncated while mapped faults.
+  // Read whole (35 MB at 100,000 pages), and let go once read.
   std::string bytes;
   std::string_view text;
   if (!read) {

@@ -1,7 +1,6 @@
 #include "file.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,35 +82,6 @@ uint64_t FileStamp(const struct stat& st, int64_t now_ns) {
 uint64_t FileStamp(const std::string& path, int64_t now_ns) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 ? FileStamp(st, now_ns) : 0;
-}
-
-MappedFile::~MappedFile() {
-  if (mapped_) ::munmap(const_cast<char*>(data_), size_);
-}
-
-bool MappedFile::Open(const std::string& path, std::string* why) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  struct stat st;
-  if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) {
-    *why = std::strerror(errno);
-    return false;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    *why = "not a regular file";
-    return false;
-  }
-  if (st.st_size == 0) return true;  // mmap takes no empty range.
-  void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ,
-                   MAP_PRIVATE, fd.get(), 0);
-  if (p == MAP_FAILED) {
-    *why = std::strerror(errno);
-    return false;
-  }
-  ::madvise(p, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
-  data_ = static_cast<const char*>(p);
-  size_ = static_cast<size_t>(st.st_size);
-  mapped_ = true;
-  return true;
 }
 
 bool ForEachLine(const std::string& path,

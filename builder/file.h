@@ -29,27 +29,6 @@ ReadResult ReadWholeFile(const std::string& path, int64_t max_bytes,
                          std::string* out, std::string* why,
                          struct stat* st = nullptr);
 
-// The bytes of a regular file, mapped read-only rather than copied: for a
-// large file read once, whose pages the kernel may drop again. The file
-// must not be truncated while mapped (its pages would then fault).
-class MappedFile {
- public:
-  MappedFile() = default;
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-  ~MappedFile();
-
-  // Maps the file at "path"; false, with "*why" set (as for ReadWholeFile),
-  // when it cannot be opened, read or mapped, or is not a regular file.
-  bool Open(const std::string& path, std::string* why);
-  std::string_view bytes() const { return {data_, size_}; }
-
- private:
-  const char* data_ = nullptr;
-  size_t size_ = 0;
-  bool mapped_ = false;
-};
-
 // A stamp of a file of status "st": its size, modification and change
 // times and inode, or 0 when it cannot be trusted to change with the
 // file's bytes: not a regular file, or changed within the two seconds

@@ -118,30 +118,30 @@ TEST_CASE("file: ForEachLine gives every whole line, across reads") {
   CHECK_FALSE(ForEachLine(path + "-none", [](std::string_view) {}));
 }
 
-TEST_CASE("file: a mapped file gives its bytes, or says why it cannot") {
+TEST_CASE("file: a whole file is read, with its status, or says why not") {
   TempDir dir;
-  const std::filesystem::path path = std::filesystem::path(dir.path()) / "f";
-  std::string bytes(100000, 'x');
-  bytes[0] = '{';
-  bytes[99999] = '\0';
-  WriteFile(path.string(), bytes);
-  std::string why;
-  {
-    MappedFile mapped;
-    REQUIRE(mapped.Open(path.string(), &why));
-    CHECK(mapped.bytes() == bytes);
+  const std::string path = dir / "f";
+  std::string out, why;
+  struct stat st {};
+  // Sizes around the read that stops at the size fstat gave.
+  for (size_t size : {size_t{0}, size_t{1}, size_t{4095}, size_t{4096},
+                      size_t{65537}, size_t{300000}}) {
+    INFO("size " << size);
+    std::string bytes(size, 'x');
+    if (size > 0) bytes[size - 1] = '\0';
+    WriteFile(path, bytes);
+    REQUIRE(ReadWholeFile(path, 1 << 20, &out, &why, &st) == ReadResult::kOk);
+    CHECK(out == bytes);
+    struct stat want {};
+    REQUIRE(::stat(path.c_str(), &want) == 0);
+    CHECK(st.st_ino == want.st_ino);
+    CHECK(st.st_size == static_cast<off_t>(size));
   }
-  WriteFile(path.string(), "");
-  {
-    MappedFile mapped;
-    REQUIRE(mapped.Open(path.string(), &why));
-    CHECK(mapped.bytes().empty());
-  }
-  MappedFile missing;
-  CHECK_FALSE(missing.Open(path.string() + ".gone", &why));
+  CHECK(ReadWholeFile(path, 299999, &out, &why) == ReadResult::kTooLarge);
+  CHECK(out.empty());
+  CHECK(ReadWholeFile(path + ".gone", 100, &out, &why) == ReadResult::kFailed);
   CHECK(why == "No such file or directory");
-  MappedFile directory;
-  CHECK_FALSE(directory.Open(dir.path(), &why));
+  CHECK(ReadWholeFile(dir.path(), 100, &out, &why) == ReadResult::kFailed);
   CHECK(why == "not a regular file");
 }
 
