@@ -15,7 +15,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev libpugixml-dev nlohmann-json3-dev catch2
   libkainjow-mustache-dev libmd4c-dev libmd4c-html0-dev libcli11-dev
-  libcpp-httplib-dev libjemalloc-dev
+  libcpp-httplib-dev libjemalloc-dev libsimdjson-dev
 )
 JOBS=$(nproc 2>/dev/null || echo 2)
 

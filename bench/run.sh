@@ -24,7 +24,8 @@ say() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 # --- 1. what the bench needs --------------------------------------------------
 PACKAGES=(hugo python3 time gcc build-essential cmake pkg-config
   libcurl4-openssl-dev libpugixml-dev nlohmann-json3-dev
-  libkainjow-mustache-dev libmd4c-dev libmd4c-html0-dev libcli11-dev libjemalloc-dev)
+  libkainjow-mustache-dev libmd4c-dev libmd4c-html0-dev libcli11-dev libjemalloc-dev
+  libsimdjson-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

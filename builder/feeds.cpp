@@ -21,7 +21,10 @@
 //   which gives the same text as the parser's decoding with tags stripped.
 #include "feeds.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -30,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <pugixml.hpp>
 #include <set>
 #include <string>
@@ -44,6 +48,7 @@ namespace linkpage {
 namespace {
 
 using Json = nlohmann::json;
+namespace dom = simdjson::dom;
 
 constexpr const char* kAtomNs = "http://www.w3.org/2005/Atom";
 constexpr const char* kGoogleNs = "http://base.google.com/ns/1.0";
@@ -880,84 +885,162 @@ bool MayHoldSurrogateEscape(std::string_view s) {
   return false;
 }
 
-bool LoadJson(const FeedConfig& feed, std::string_view bytes, Json* json,
-              std::string* err) {
-  if (JsonDepth(bytes) > kMaxJsonDepth) {
-    *err = FeedPrefix(feed) + "JSON nested deeper than " +
-           std::to_string(kMaxJsonDepth) + " levels; refusing to parse it";
-    return false;
+// "text" without a UTF-8 byte order mark, which simdjson does not take.
+std::string_view WithoutBom(std::string_view text) {
+  return StartsWith(text, "\xEF\xBB\xBF") ? text.substr(3) : text;
+}
+
+// Parses a JSON document into "*root", a view of "*parser", which keeps
+// its values. Returns "" or the error, after which no value is read.
+//
+// simdjson parses it. A document it refuses is read as linkpage always has
+// read JSON: nesting deeper than kMaxJsonDepth is refused, invalid UTF-8
+// and unpaired surrogate escapes become U+FFFD, and nlohmann_json decides
+// what the rest is: a syntax error, reported where nlohmann finds it, or
+// one of the few documents nlohmann accepts and simdjson does not (an
+// integer beyond 64 bits), read through nlohmann's serialisation of it, in
+// which such a number is a double. A number beyond a double's range fails
+// both.
+std::string LoadJson(std::string_view bytes, dom::parser* parser,
+                     dom::element* root) {
+  if (parser->allocate(bytes.size(), kMaxJsonDepth) == simdjson::SUCCESS &&
+      !parser->parse(WithoutBom(bytes)).get(*root)) {
+    return "";
   }
-  // Invalid UTF-8 in a string would fail the whole parse; U+FFFD instead.
-  // Most documents need neither fix, and are parsed without a copy.
+  if (JsonDepth(bytes) > kMaxJsonDepth) {
+    return "JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+           " levels; refusing to parse it";
+  }
   std::string fixed;
   std::string_view text = bytes;
   if (!IsValidUtf8(bytes) || MayHoldSurrogateEscape(bytes)) {
     fixed = FixUtf8(bytes);
     FixJsonSurrogates(&fixed);
     text = fixed;
+    if (!parser->parse(WithoutBom(text)).get(*root)) return "";
   }
+  Json json;
   try {
-    *json = Json::parse(text.data(), text.data() + text.size());
+    json = Json::parse(text.data(), text.data() + text.size());
   } catch (const Json::parse_error& e) {
     std::string detail = e.what();
     size_t col = detail.find("column ");
     size_t sep = col == std::string::npos ? col : detail.find(": ", col);
     detail = sep == std::string::npos ? "" : ": " + detail.substr(sep + 2);
-    *err = FeedPrefix(feed) + "JSON syntax error at " +
+    return "JSON syntax error at " +
            Location(text, e.byte > 0 ? e.byte - 1 : 0) + detail;
-    return false;
   }
-  return true;
+  const std::string canonical = json.dump();
+  if (simdjson::error_code e = parser->parse(canonical).get(*root)) {
+    return std::string("JSON cannot be read: ") + simdjson::error_message(e);
+  }
+  return "";
 }
 
-// The string at "key" of "obj", or "" (a view of the DOM).
-std::string_view JsonString(const Json& obj, const char* key) {
-  auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) return {};
-  return it->get_ref<const std::string&>();
+// The value of the last member "key" of "obj" (nlohmann_json keeps the last
+// of repeated keys, and so does linkpage).
+bool Member(dom::object obj, std::string_view key, dom::element* out) {
+  bool found = false;
+  for (dom::key_value_pair member : obj) {
+    if (member.key == key) {
+      *out = member.value;
+      found = true;
+    }
+  }
+  return found;
 }
 
-bool IsJsonFeed(const Json& json) {
-  if (!json.is_object()) return false;
-  std::string_view version = JsonString(json, "version");
+// The string at "key" of "obj", or "" (a view of the document).
+std::string_view JsonString(dom::object obj, std::string_view key) {
+  dom::element v;
+  std::string_view s;
+  if (!Member(obj, key, &v) || v.get_string().get(s)) return {};
+  return s;
+}
+
+bool IsJsonFeed(dom::element json) {
+  dom::object obj;
+  if (json.get_object().get(obj)) return false;
+  std::string_view version = JsonString(obj, "version");
   if (version.find("jsonfeed.org") != std::string_view::npos) return true;
-  auto items = json.find("items");
-  return items != json.end() && items->is_array();
+  dom::element items;
+  return Member(obj, "items", &items) && items.is_array();
 }
 
-void ReadJsonFeed(const Json& json, ItemSink* sink) {
-  auto items = json.find("items");
-  if (items == json.end() || !items->is_array()) return;
+// The text members of a JSON Feed item that linkpage reads.
+enum JsonFeedText {
+  kTitle,
+  kUrl,
+  kExternalUrl,
+  kSummary,
+  kContentText,
+  kContentHtml,
+  kImage,
+  kBannerImage,
+};
+constexpr std::string_view kJsonFeedTexts[] = {
+    "title",        "url",          "external_url", "summary",
+    "content_text", "content_html", "image",        "banner_image"};
+
+void ReadJsonFeed(dom::element json, ItemSink* sink) {
+  dom::object root;
+  dom::element items_value;
+  dom::array items;
+  if (json.get_object().get(root) || !Member(root, "items", &items_value) ||
+      items_value.get_array().get(items)) {
+    return;
+  }
   RawItem item;
-  for (const Json& obj : *items) {
+  for (dom::element value : items) {
     if (!sink->Count()) continue;
     item.Clear();
-    if (!obj.is_object()) {
+    dom::object obj;
+    if (value.get_object().get(obj)) {
       sink->Add(item);  // Counted as an item without a usable URL.
       continue;
     }
-    item.titles.push_back({JsonString(obj, "title"), false});
-    item.urls.push_back(JsonString(obj, "url"));
-    item.urls.push_back(JsonString(obj, "external_url"));
-    item.descriptions.push_back({JsonString(obj, "summary"), false});
-    item.descriptions.push_back({JsonString(obj, "content_text"), false});
-    item.descriptions.push_back({JsonString(obj, "content_html"), true});
-    item.images.push_back(JsonString(obj, "image"));
-    item.images.push_back(JsonString(obj, "banner_image"));
-    if (auto tags = obj.find("tags"); tags != obj.end() && tags->is_array()) {
-      for (const Json& tag : *tags) {
-        if (tag.is_string()) {
-          item.categories.push_back(tag.get_ref<const std::string&>());
+    // One pass over the members, the last of a repeated key winning.
+    std::array<std::string_view, std::size(kJsonFeedTexts)> texts{};
+    std::optional<dom::element> tags, authors, author;
+    for (dom::key_value_pair member : obj) {
+      const std::string_view key = member.key;
+      if (key == "tags") {
+        tags = member.value;
+      } else if (key == "authors") {
+        authors = member.value;
+      } else if (key == "author") {
+        author = member.value;
+      }
+      for (size_t k = 0; k < texts.size(); ++k) {
+        if (key == kJsonFeedTexts[k]) {
+          if (member.value.get_string().get(texts[k])) texts[k] = {};
+          break;
+        }
+      }
+    }
+    item.titles.push_back({texts[kTitle], false});
+    item.urls.push_back(texts[kUrl]);
+    item.urls.push_back(texts[kExternalUrl]);
+    item.descriptions.push_back({texts[kSummary], false});
+    item.descriptions.push_back({texts[kContentText], false});
+    item.descriptions.push_back({texts[kContentHtml], true});
+    item.images.push_back(texts[kImage]);
+    item.images.push_back(texts[kBannerImage]);
+    if (dom::array list; tags && !tags->get_array().get(list)) {
+      for (dom::element tag : list) {
+        if (std::string_view s; !tag.get_string().get(s)) {
+          item.categories.push_back(s);
         }
       }
     }
     // JSON Feed 1.1 "authors", 1.0 "author".
-    if (auto a = obj.find("authors"); a != obj.end() && a->is_array() &&
-                                      !a->empty() && a->front().is_object()) {
-      item.advertiser = JsonString(a->front(), "name");
-    } else if (auto a1 = obj.find("author");
-               a1 != obj.end() && a1->is_object()) {
-      item.advertiser = JsonString(*a1, "name");
+    dom::array list;
+    dom::object first;
+    if (authors && !authors->get_array().get(list) && list.size() > 0 &&
+        !list.at(0).get_object().get(first)) {
+      item.advertiser = JsonString(first, "name");
+    } else if (dom::object one; author && !author->get_object().get(one)) {
+      item.advertiser = JsonString(one, "name");
     }
     sink->Add(item);
   }
@@ -1215,15 +1298,6 @@ bool MakePointer(const std::string& text, Json::json_pointer* ptr) {
   return true;
 }
 
-const Json* Resolve(const Json& json, const Json::json_pointer& ptr) {
-  try {
-    if (!json.contains(ptr)) return nullptr;
-    return &json.at(ptr);
-  } catch (const Json::exception&) {
-    return nullptr;
-  }
-}
-
 // A JSON pointer as its reference tokens, for Walk.
 std::vector<std::string> PointerTokens(Json::json_pointer ptr) {
   std::vector<std::string> tokens;
@@ -1235,52 +1309,69 @@ std::vector<std::string> PointerTokens(Json::json_pointer ptr) {
   return tokens;
 }
 
-// Resolve for a pointer given as tokens, in one walk and without
-// exceptions: what nlohmann's contains() and at() find. An array index is
-// "0" or digits without a leading zero, below the array's size.
-const Json* Walk(const Json& json, const std::vector<std::string>& tokens) {
-  const Json* v = &json;
+// The value a JSON pointer, given as its tokens, points at in "json", as
+// nlohmann's contains() and at() find it: an array index is "0" or digits
+// without a leading zero, below the array's size.
+bool Walk(dom::element json, const std::vector<std::string>& tokens,
+          dom::element* out) {
+  dom::element v = json;
   for (const std::string& token : tokens) {
-    if (v->is_object()) {
-      auto it = v->find(token);
-      if (it == v->end()) return nullptr;
-      v = &*it;
-    } else if (v->is_array()) {
+    dom::object obj;
+    dom::array array;
+    if (!v.get_object().get(obj)) {
+      if (!Member(obj, token, &v)) return false;
+    } else if (!v.get_array().get(array)) {
       if (token.empty() || token.size() > 19 ||
           (token.size() > 1 && token[0] == '0')) {
-        return nullptr;
+        return false;
       }
       size_t index = 0;
       for (char c : token) {
-        if (c < '0' || c > '9') return nullptr;
+        if (c < '0' || c > '9') return false;
         index = index * 10 + static_cast<size_t>(c - '0');
       }
-      if (index >= v->size()) return nullptr;
-      v = &(*v)[index];
+      if (array.at(index).get(v)) return false;
     } else {
-      return nullptr;
+      return false;
     }
   }
-  return v;
+  *out = v;
+  return true;
 }
 
-// The text of a string, number or boolean: a view of the DOM's string, or
-// of "*item"'s storage.
-bool ScalarText(const Json& v, RawItem* item, std::string_view* out) {
-  if (v.is_string()) {
-    *out = v.get_ref<const std::string&>();
-  } else if (v.is_number() || v.is_boolean()) {
-    *out = item->Own(v.dump());
-  } else {
-    return false;
+// The text of a string, number or boolean: a view of the document's
+// string, or of "*item"'s storage. Numbers read as nlohmann_json writes
+// them ("19.99", "3", "1.0", "1e+100").
+bool ScalarText(dom::element v, RawItem* item, std::string_view* out) {
+  switch (v.type()) {
+    case dom::element_type::STRING:
+      *out = v.get_string().value_unsafe();
+      return true;
+    case dom::element_type::INT64:
+      *out = item->Own(std::to_string(v.get_int64().value_unsafe()));
+      return true;
+    case dom::element_type::UINT64:
+      *out = item->Own(std::to_string(v.get_uint64().value_unsafe()));
+      return true;
+    case dom::element_type::DOUBLE:
+      *out = item->Own(Json(v.get_double().value_unsafe()).dump());
+      return true;
+    case dom::element_type::BOOL:
+      *out = v.get_bool().value_unsafe() ? "true" : "false";
+      return true;
+    default:
+      return false;
   }
-  return true;
 }
 
 bool ParseMappedJson(const FeedConfig& feed, std::string_view bytes,
                      ItemSink* sink, std::string* err) {
-  Json json;
-  if (!LoadJson(feed, bytes, &json, err)) return false;
+  dom::parser parser;
+  dom::element json;
+  if (std::string e = LoadJson(bytes, &parser, &json); !e.empty()) {
+    *err = FeedPrefix(feed) + e;
+    return false;
+  }
   Json::json_pointer items_ptr;
   if (!MakePointer(feed.mapping.items, &items_ptr)) {
     *err = FeedPrefix(feed) + "\"mapping.items\" is not a valid JSON " +
@@ -1298,29 +1389,32 @@ bool ParseMappedJson(const FeedConfig& feed, std::string_view bytes,
     Field f = FieldOf(field);
     if (f != Field::kOther) fields.emplace_back(f, PointerTokens(ptr));
   }
-  const Json* items = Resolve(json, items_ptr);
-  if (!items) return true;  // Nothing there: zero links.
-  if (!items->is_array()) {
+  dom::element items_value;
+  if (!Walk(json, PointerTokens(items_ptr), &items_value)) {
+    return true;  // Nothing there: zero links.
+  }
+  dom::array items;
+  if (items_value.get_array().get(items)) {
     *err = FeedPrefix(feed) + "\"mapping.items\" (\"" + feed.mapping.items +
            "\") does not point at an array";
     return false;
   }
   RawItem item;
-  for (const Json& obj : *items) {
+  for (dom::element obj : items) {
     if (!sink->Count()) continue;
     item.Clear();
     for (const auto& [field, tokens] : fields) {
-      const Json* v = Walk(obj, tokens);
-      if (!v) continue;
+      dom::element v;
+      if (!Walk(obj, tokens, &v)) continue;
       std::string_view s;
-      if (v->is_array()) {
-        for (const Json& e : *v) {
+      if (dom::array list; !v.get_array().get(list)) {
+        for (dom::element e : list) {
           if (ScalarText(e, &item, &s)) {
             SetMappedField(field, {s, false}, &item);
             if (field != Field::kCategories) break;
           }
         }
-      } else if (ScalarText(*v, &item, &s)) {
+      } else if (ScalarText(v, &item, &s)) {
         SetMappedField(field, {s, false}, &item);
       }
     }
@@ -1588,8 +1682,12 @@ bool ParseXmlFeed(const FeedConfig& feed, std::string_view bytes,
 bool ParseJsonFeed(const FeedConfig& feed, std::string_view bytes,
                    const std::string& format, ItemSink* sink,
                    std::string* err) {
-  Json json;
-  if (!LoadJson(feed, bytes, &json, err)) return false;
+  dom::parser parser;
+  dom::element json;
+  if (std::string e = LoadJson(bytes, &parser, &json); !e.empty()) {
+    *err = FeedPrefix(feed) + e;
+    return false;
+  }
   if (!IsJsonFeed(json)) {
     if (format == "auto") {
       *err = CannotTell(feed, "JSON that is not a JSON Feed");
@@ -1651,11 +1749,11 @@ bool ParseFeedUnguarded(const FeedConfig& feed, std::string_view bytes,
 std::string SniffFormat(std::string_view bytes) {
   try {
     if (LooksLikeJson(bytes)) {
-      if (JsonDepth(bytes) > kMaxJsonDepth) return "";
-      std::string text = FixUtf8(bytes);
-      FixJsonSurrogates(&text);
-      Json json = Json::parse(text, nullptr, false);
-      return IsJsonFeed(json) ? "jsonfeed" : "";
+      dom::parser parser;
+      dom::element json;
+      return LoadJson(bytes, &parser, &json).empty() && IsJsonFeed(json)
+                 ? "jsonfeed"
+                 : "";
     }
     if (LooksLikeXml(bytes)) {
       pugi::xml_document doc;

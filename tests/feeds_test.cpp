@@ -641,6 +641,107 @@ TEST_CASE("feeds: mapped json with pointers", "[feeds]") {
   CHECK(badptr.err.find("is not a valid JSON pointer") != std::string::npos);
 }
 
+// JSON is parsed with simdjson; what it refuses is read through
+// nlohmann_json, as all JSON was before. Either way the links are the same.
+TEST_CASE("feeds: JSON reads the same whichever parser takes it", "[feeds]") {
+  SECTION("a repeated key: the last one counts") {
+    Result feed =
+        Parse("jsonfeed",
+              R"({"version": "https://jsonfeed.org/version/1.1", "items": [
+            {"title": "First", "url": "https://a.com/1", "title": "Last",
+             "tags": ["x"], "tags": ["y", "z"],
+             "authors": [{"name": "P", "name": "Q"}]}]})");
+    REQUIRE(feed.ok);
+    REQUIRE(feed.links.size() == 1);
+    CHECK(feed.links[0].title == "Last");
+    CHECK(feed.links[0].categories == std::vector<std::string>{"y", "z"});
+    CHECK(feed.links[0].advertiser == "Q");
+
+    FeedConfig mapped = Feed("json", "api");
+    mapped.mapping.items = "/items";
+    mapped.mapping.fields = {{"title", "/t"}, {"url", "/u"}};
+    Result m = Parse(mapped, R"({"items": [], "items": [
+        {"t": "A", "u": "https://a.com/a", "t": "B"}]})");
+    REQUIRE(m.ok);
+    REQUIRE(m.links.size() == 1);
+    CHECK(m.links[0].title == "B");
+  }
+
+  SECTION("a byte order mark") {
+    Result r = Parse("jsonfeed",
+                     "\xEF\xBB\xBF{\"version\": \"https://jsonfeed.org/"
+                     "version/1.1\", \"items\": [{\"title\": \"T\", \"url\": "
+                     "\"https://a.com/\"}]}");
+    REQUIRE(r.ok);
+    REQUIRE(r.links.size() == 1);
+    CHECK(r.links[0].title == "T");
+  }
+
+  SECTION("numbers and booleans read as nlohmann_json writes them") {
+    FeedConfig mapped = Feed("json", "api");
+    mapped.mapping.items = "/items";
+    mapped.mapping.fields = {{"title", "/t"}, {"url", "/u"}, {"price", "/p"}};
+    auto title_and_price = [&](const std::string& t, const std::string& p) {
+      Result r =
+          Parse(mapped, "{\"items\": [{\"t\": " + t +
+                            ", \"u\": \"https://a.com/\", \"p\": " + p + "}]}");
+      REQUIRE(r.ok);
+      REQUIRE(r.links.size() == 1);
+      return r.links[0].title + " " + r.links[0].price;
+    };
+    CHECK(title_and_price("3", "19.99") == "3 19.99");
+    CHECK(title_and_price("-7", "1.0") == "-7 1.0");
+    CHECK(title_and_price("-0", "1E2") == "0 100.0");
+    CHECK(title_and_price("true", "false") == "true false");
+    CHECK(title_and_price("18446744073709551615", "2.5e-7") ==
+          "18446744073709551615 2.5e-07");
+    // Beyond simdjson: read through nlohmann, as doubles.
+    CHECK(title_and_price("123456789012345678901", "7") ==
+          "1.2345678901234568e+20 7");
+    CHECK(title_and_price("-9223372036854775809", "7") ==
+          "-9.223372036854776e+18 7");
+    // A number beyond a double's range: neither parser reads the document.
+    Result huge = Parse(mapped,
+                        R"({"items": [{"t": "A", "u": "https://a.com/",
+                                       "p": 1e400}]})");
+    CHECK_FALSE(huge.ok);
+    CHECK(huge.err.find("feed \"api\": cannot be read: ") == 0);
+    CHECK(huge.err.find("number overflow") != std::string::npos);
+  }
+
+  SECTION("invalid UTF-8 and a lone surrogate in a big-number document") {
+    FeedConfig mapped = Feed("json", "api");
+    mapped.mapping.items = "";
+    mapped.mapping.fields = {{"title", "/0"}, {"url", "/1"}, {"price", "/2"}};
+    Result r = Parse(mapped,
+                     "[[\"A\\ud800 \xff\", \"https://a.com/\", "
+                     "123456789012345678901]]");
+    REQUIRE(r.ok);
+    REQUIRE(r.links.size() == 1);
+    CHECK(r.links[0].title == "A\xEF\xBF\xBD \xEF\xBF\xBD");
+    CHECK(r.links[0].price == "1.2345678901234568e+20");
+  }
+
+  SECTION("array indexes in pointers") {
+    FeedConfig mapped = Feed("json", "api");
+    mapped.mapping.items = "/items";
+    mapped.mapping.fields = {{"title", "/t/1"}, {"url", "/u/0"}};
+    const std::string doc =
+        R"({"items": [{"t": ["a", "b"], "u": ["https://a.com/"]}]})";
+    Result r = Parse(mapped, doc);
+    REQUIRE(r.ok);
+    REQUIRE(r.links.size() == 1);
+    CHECK(r.links[0].title == "b");
+    for (const char* title : {"/t/01", "/t/2", "/t/-", "/t/x", "/t/1/0"}) {
+      mapped.mapping.fields = {{"title", title}, {"url", "/u/0"}};
+      Result none = Parse(mapped, doc);
+      REQUIRE(none.ok);
+      CHECK(none.links.empty());
+      CHECK(none.stats.dropped_untitled == 1);
+    }
+  }
+}
+
 TEST_CASE("feeds: mapped csv", "[feeds]") {
   FeedConfig feed = Feed("csv", "datafeed");
   feed.mapping.fields = {{"title", "Product Name"},
