@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -15,28 +17,55 @@ constexpr size_t kMaxUrlBytes = 8192;
 constexpr size_t kMaxHostBytes = 253;
 constexpr size_t kMaxLabelBytes = 63;
 
-bool IsHostChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '_';
+// What SplitHttpUrl needs to know of a byte, looked up in a table: it
+// reads every byte of every URL of every feed.
+enum ByteClass : uint8_t {
+  // Whitespace, controls, backslashes (which browsers read as '/') and
+  // characters that can never appear in a URL.
+  kNeverInUrl = 1,
+  kNonAscii = 2,
+  kEndsAuthority = 4,  // '/', '?' and '#'.
+  kInRegName = 8,      // ASCII letters, digits, '-', '_' and '.'.
+};
+
+constexpr std::array<uint8_t, 256> MakeByteClasses() {
+  std::array<uint8_t, 256> classes{};
+  for (int c = 0; c < 256; ++c) {
+    uint8_t k = 0;
+    if (c <= 0x20 || c == 0x7F || c == '\\' || c == '<' || c == '>' ||
+        c == '"') {
+      k |= kNeverInUrl;
+    }
+    if (c >= 0x80) k |= kNonAscii;
+    if (c == '/' || c == '?' || c == '#') k |= kEndsAuthority;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.') {
+      k |= kInRegName;
+    }
+    classes[static_cast<size_t>(c)] = k;
+  }
+  return classes;
 }
+
+constexpr std::array<uint8_t, 256> kByteClasses = MakeByteClasses();
+
+uint8_t ClassOf(char c) { return kByteClasses[static_cast<unsigned char>(c)]; }
 
 // A DNS name or IPv4 address: non-empty dot-separated labels of ASCII
 // letters, digits, '-' and '_'. Non-ASCII (IDN) hosts must come in their
 // ASCII (punycode) form, which also rules out look-alike characters.
 bool IsValidRegName(std::string_view host) {
   if (host.empty() || host.size() > kMaxHostBytes) return false;
-  size_t label = 0;
-  for (char c : host) {
-    if (c == '.') {
-      if (label == 0) return false;
-      label = 0;
-    } else if (IsHostChar(c)) {
-      if (++label > kMaxLabelBytes) return false;
-    } else {
-      return false;
-    }
+  uint8_t common = kInRegName;  // The classes every byte has.
+  for (char c : host) common &= ClassOf(c);
+  if (!common) return false;
+  for (size_t start = 0;;) {
+    const size_t dot = host.find('.', start);
+    const size_t end = dot == std::string_view::npos ? host.size() : dot;
+    if (end == start || end - start > kMaxLabelBytes) return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
   }
-  return label > 0;
 }
 
 bool IsValidIpv6Literal(std::string_view bracketed) {
@@ -94,18 +123,10 @@ struct UrlParts {
 
 bool SplitHttpUrl(std::string_view text, UrlParts* u) {
   if (text.empty() || text.size() > kMaxUrlBytes) return false;
-  bool ascii = true;
-  for (char ch : text) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    // Whitespace, controls, backslashes (which browsers read as '/') and
-    // characters that can never appear in a URL.
-    if (c <= 0x20 || c == 0x7F || c == '\\' || c == '<' || c == '>' ||
-        c == '"') {
-      return false;
-    }
-    if (c >= 0x80) ascii = false;
-  }
-  if (!ascii && !IsValidUtf8(text)) return false;
+  uint8_t seen = 0;  // The classes of all the bytes.
+  for (char c : text) seen |= ClassOf(c);
+  if (seen & kNeverInUrl) return false;
+  if ((seen & kNonAscii) && !IsValidUtf8(text)) return false;
 
   size_t colon = text.find(':');
   if (colon == std::string_view::npos) return false;
@@ -120,8 +141,8 @@ bool SplitHttpUrl(std::string_view text, UrlParts* u) {
   rest.remove_prefix(2);
 
   size_t auth_end = 0;
-  while (auth_end < rest.size() && rest[auth_end] != '/' &&
-         rest[auth_end] != '?' && rest[auth_end] != '#') {
+  while (auth_end < rest.size() &&
+         !(ClassOf(rest[auth_end]) & kEndsAuthority)) {
     ++auth_end;
   }
   std::string_view authority = rest.substr(0, auth_end);
