@@ -107,6 +107,28 @@ TEST_CASE("url: ParseHttpUrl rejects bad hosts", "[url]") {
   CHECK(IsPlaceableUrl("http://" + std::string(63, 'a') + ".com/"));
 }
 
+TEST_CASE("url: every byte, in a path and in a host", "[url]") {
+  for (int b = 0; b < 256; ++b) {
+    const char c = static_cast<char>(b);
+    INFO("byte " << b);
+    const bool never =
+        b <= 0x20 || b == 0x7F || c == '\\' || c == '<' || c == '>' || c == '"';
+    // A byte from 0x80 on, alone, is not UTF-8.
+    CHECK(IsPlaceableUrl(std::string("https://a.com/x") + c + "y") ==
+          (!never && b < 0x80));
+    const bool in_host = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                         c == '.';
+    // '/', '?' and '#' end the host "a"; ':' starts the port "b.com".
+    const bool ends_host = c == '/' || c == '?' || c == '#';
+    CHECK(IsPlaceableUrl(std::string("https://a") + c + "b.com/") ==
+          (in_host || ends_host));
+  }
+  CHECK_FALSE(IsPlaceableUrl("https://example.com./"));
+  CHECK(IsPlaceableUrl("https://a.b"));
+  CHECK(IsPlaceableUrl("https://a?b"));
+}
+
 TEST_CASE("url: ParseHttpUrl rejects bad ports", "[url]") {
   CHECK_FALSE(IsPlaceableUrl("http://example.com:0/"));
   CHECK_FALSE(IsPlaceableUrl("http://example.com:65536/"));
