@@ -46,10 +46,13 @@ std::string WithoutFeedPrefix(const FeedConfig& feed, std::string message) {
   return message;
 }
 
-// The key of a parse note: everything ParseFeed reads.
+// The key of a parse note: everything the links ParseFeed gives depend on.
+// Not the path of the file that configures the feed, which only its error
+// messages name: a site reached by another path (a symbolic link, a moved
+// directory) keeps its notes.
 uint64_t ParseKey(const FeedConfig& feed, std::string_view body) {
   Hasher h;
-  h.Add(LINKPAGE_VERSION).Add(feed.name).Add(feed.file).Add(feed.format);
+  h.Add(LINKPAGE_VERSION).Add(feed.name).Add(feed.format);
   h.Add(feed.max_bytes).Add(feed.mapping.items);
   h.Add(static_cast<int64_t>(feed.mapping.fields.size()));
   for (const auto& [k, v] : feed.mapping.fields) h.Add(k).Add(v);

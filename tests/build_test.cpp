@@ -513,6 +513,23 @@ TEST_CASE("build: an unchanged rebuild touches no file, a changed feed only "
   }
 }
 
+TEST_CASE("build: a site reached by another path parses no feed again") {
+  TempDir dir;
+  fs::create_directory(dir / "site");
+  CopyExampleSite(dir / "site");
+  std::ostringstream log;
+  REQUIRE(Build(SiteOptions(dir / "site"), log) == kExitPublished);
+  AgeFiles(dir / "site/.linkpage-cache/parsed");
+  const auto notes = MTimes(dir / "site/.linkpage-cache/parsed");
+  REQUIRE_FALSE(notes.empty());
+  // As when cron names the site by one path and a person by another.
+  fs::create_directory_symlink(dir / "site", dir / "link");
+  Report report;
+  REQUIRE(Build(SiteOptions(dir / "link"), log, &report) == kExitPublished);
+  CHECK(MTimes(dir / "site/.linkpage-cache/parsed") == notes);
+  for (const PageReport& p : report.pages) CHECK(p.change == "unchanged");
+}
+
 TEST_CASE("build: after any edit, an incremental build equals a clean one") {
   TempDir dir;
   CopyExampleSite(dir.path());
