@@ -891,18 +891,23 @@ std::string_view WithoutBom(std::string_view text) {
 }
 
 // Parses a JSON document into "*root", a view of "*parser", which keeps
-// its values. Returns "" or the error, after which no value is read.
+// its values. Returns "" or the error, after which no value is read; a
+// number beyond a double's range throws nlohmann_json's out_of_range, as
+// it always has (ParseFeed reports it).
 //
 // simdjson parses it. A document it refuses is read as linkpage always has
 // read JSON: nesting deeper than kMaxJsonDepth is refused, invalid UTF-8
 // and unpaired surrogate escapes become U+FFFD, and nlohmann_json decides
 // what the rest is: a syntax error, reported where nlohmann finds it, or
 // one of the few documents nlohmann accepts and simdjson does not (an
-// integer beyond 64 bits), read through nlohmann's serialisation of it, in
-// which such a number is a double. A number beyond a double's range fails
-// both.
+// integer beyond 64 bits, bytes after a NUL that ends the text), read
+// through nlohmann's serialisation of it, in which such an integer is a
+// double.
 std::string LoadJson(std::string_view bytes, dom::parser* parser,
                      dom::element* root) {
+  // simdjson does not count an empty innermost array or object: at
+  // kMaxJsonDepth it accepts part of what JsonDepth does, and nothing
+  // more; once JsonDepth has passed, it is given one level more.
   if (parser->allocate(bytes.size(), kMaxJsonDepth) == simdjson::SUCCESS &&
       !parser->parse(WithoutBom(bytes)).get(*root)) {
     return "";
@@ -911,17 +916,21 @@ std::string LoadJson(std::string_view bytes, dom::parser* parser,
     return "JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
            " levels; refusing to parse it";
   }
+  if (simdjson::error_code e =
+          parser->allocate(bytes.size(), kMaxJsonDepth + 1)) {
+    return std::string("JSON cannot be read: ") + simdjson::error_message(e);
+  }
   std::string fixed;
   std::string_view text = bytes;
   if (!IsValidUtf8(bytes) || MayHoldSurrogateEscape(bytes)) {
     fixed = FixUtf8(bytes);
     FixJsonSurrogates(&fixed);
     text = fixed;
-    if (!parser->parse(WithoutBom(text)).get(*root)) return "";
   }
-  Json json;
+  if (!parser->parse(WithoutBom(text)).get(*root)) return "";
+  std::string canonical;
   try {
-    json = Json::parse(text.data(), text.data() + text.size());
+    canonical = Json::parse(text.data(), text.data() + text.size()).dump();
   } catch (const Json::parse_error& e) {
     std::string detail = e.what();
     size_t col = detail.find("column ");
@@ -930,7 +939,7 @@ std::string LoadJson(std::string_view bytes, dom::parser* parser,
     return "JSON syntax error at " +
            Location(text, e.byte > 0 ? e.byte - 1 : 0) + detail;
   }
-  const std::string canonical = json.dump();
+  fixed = std::string();  // Held no longer than needed.
   if (simdjson::error_code e = parser->parse(canonical).get(*root)) {
     return std::string("JSON cannot be read: ") + simdjson::error_message(e);
   }

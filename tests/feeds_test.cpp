@@ -722,6 +722,61 @@ TEST_CASE("feeds: JSON reads the same whichever parser takes it", "[feeds]") {
     CHECK(r.links[0].price == "1.2345678901234568e+20");
   }
 
+  SECTION("64 levels, full or not, and no more") {
+    FeedConfig mapped = Feed("json", "d");
+    mapped.mapping.items = "";
+    const std::string full = std::string(64, '[') + "1" + std::string(64, ']');
+    Result r = Parse(mapped, full);
+    CHECK(r.ok);
+    CHECK(r.stats.items == 1);
+    const std::string deeper =
+        std::string(64, '[') + "[]" + std::string(64, ']');
+    Result too_deep = Parse(mapped, deeper);
+    CHECK_FALSE(too_deep.ok);
+    CHECK(too_deep.err ==
+          "feed \"d\": JSON nested deeper than 64 levels; refusing to parse "
+          "it");
+    // An item's member 61 levels deep: the item is at level 3.
+    const std::string feed =
+        R"({"version": "https://jsonfeed.org/version/1.1", "items": [
+            {"title": "T", "url": "https://a.com/", "x": )" +
+        std::string(61, '[') + "0" + std::string(61, ']') + "}]}";
+    Result jf = Parse("jsonfeed", feed);
+    REQUIRE(jf.ok);
+    CHECK(jf.links.size() == 1);
+    CHECK(SniffFormat(feed) == "jsonfeed");
+  }
+
+  SECTION("a NUL ends the text, as it always has") {
+    Result r =
+        Parse("jsonfeed",
+              std::string(R"({"version": "https://jsonfeed.org/version/1.1",
+                                     "items": [{"title": "T",
+                                                "url": "https://a.com/"}]})") +
+                  std::string("\0 junk", 6));
+    REQUIRE(r.ok);
+    REQUIRE(r.links.size() == 1);
+    CHECK(r.links[0].title == "T");
+  }
+
+  SECTION("JSON Feed members of other types") {
+    Result r =
+        Parse("jsonfeed",
+              R"({"version": "https://jsonfeed.org/version/1.1", "items": [
+            {"title": 5, "url": "https://a.com/1"},
+            {"title": "T", "url": "https://a.com/2", "tags": "x",
+             "authors": [], "author": {"name": "Old"}},
+            {"title": "U", "url": ["https://a.com/3"],
+             "external_url": "https://a.com/4", "authors": ["P"]}]})");
+    REQUIRE(r.ok);
+    CHECK(r.stats.dropped_untitled == 1);
+    REQUIRE(r.links.size() == 2);
+    CHECK(r.links[0].categories.empty());
+    CHECK(r.links[0].advertiser == "Old");
+    CHECK(r.links[1].url == "https://a.com/4");
+    CHECK(r.links[1].advertiser.empty());
+  }
+
   SECTION("array indexes in pointers") {
     FeedConfig mapped = Feed("json", "api");
     mapped.mapping.items = "/items";
@@ -732,6 +787,13 @@ TEST_CASE("feeds: JSON reads the same whichever parser takes it", "[feeds]") {
     REQUIRE(r.ok);
     REQUIRE(r.links.size() == 1);
     CHECK(r.links[0].title == "b");
+    mapped.mapping.items = "/pages/1/offers";
+    Result nested = Parse(mapped, R"({"pages": [{}, {"offers": [
+        {"t": ["a", "b"], "u": ["https://a.com/"]}]}]})");
+    REQUIRE(nested.ok);
+    REQUIRE(nested.links.size() == 1);
+    CHECK(nested.links[0].title == "b");
+    mapped.mapping.items = "/items";
     for (const char* title : {"/t/01", "/t/2", "/t/-", "/t/x", "/t/1/0"}) {
       mapped.mapping.fields = {{"title", title}, {"url", "/u/0"}};
       Result none = Parse(mapped, doc);
