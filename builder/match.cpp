@@ -1,6 +1,7 @@
 #include "match.h"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <iterator>
 #include <mutex>
@@ -31,45 +32,67 @@ const std::unordered_set<std::string_view>& StopWords() {
   return kWords;
 }
 
-bool IsWordByte(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c >= 0x80;
+// Byte -> the byte lower-cased when it is part of a word (ASCII letters
+// and digits, and every byte of a multi-byte UTF-8 character), else 0: one
+// lookup a byte for the words of every link's title, categories and
+// description.
+constexpr std::array<unsigned char, 256> MakeWordBytes() {
+  std::array<unsigned char, 256> lower{};
+  for (int c = 0; c < 256; ++c) {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80) {
+      lower[static_cast<size_t>(c)] = static_cast<unsigned char>(c);
+    } else if (c >= 'A' && c <= 'Z') {
+      lower[static_cast<size_t>(c)] = static_cast<unsigned char>(c - 'A' + 'a');
+    }
+  }
+  return lower;
 }
 
-// Calls "fn(word)" for each word of "text", lower-cased, stop words
-// included. The view is valid during the call only.
+constexpr std::array<unsigned char, 256> kWordBytes = MakeWordBytes();
+
+unsigned char WordByte(char c) {
+  return kWordBytes[static_cast<unsigned char>(c)];
+}
+
+constexpr uint32_t kFnvBasis = 2166136261u;
+constexpr uint32_t kFnvPrime = 16777619u;
+
+uint32_t Fnv1a(std::string_view s) {
+  uint32_t h = kFnvBasis;
+  for (unsigned char c : s) h = (h ^ c) * kFnvPrime;
+  return h;
+}
+
+// Calls "fn(word, hash)" for each word of "text", lower-cased, stop words
+// included, "hash" being Fnv1a(word), made in the same pass. The view is
+// valid during the call only.
 template <typename Fn>
 void ForEachWord(std::string_view text, Fn fn) {
   std::string lower;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && !IsWordByte(text[i])) ++i;
-    size_t begin = i;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (p < end) {
+    while (p < end && !WordByte(*p)) ++p;
+    const char* const begin = p;
+    uint32_t hash = kFnvBasis;
     bool upper = false;
-    while (i < text.size() && IsWordByte(text[i])) {
-      upper |= text[i] >= 'A' && text[i] <= 'Z';
-      ++i;
+    for (; p < end; ++p) {
+      const unsigned char c = WordByte(*p);
+      if (c == 0) break;
+      upper |= c != static_cast<unsigned char>(*p);
+      hash = (hash ^ c) * kFnvPrime;
     }
-    if (i == begin) break;
-    std::string_view word = text.substr(begin, i - begin);
+    if (p == begin) break;
+    std::string_view word(begin, static_cast<size_t>(p - begin));
     if (upper) {
-      lower.assign(word);
-      for (char& c : lower) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      lower.resize(word.size());
+      for (size_t k = 0; k < word.size(); ++k) {
+        lower[k] = static_cast<char>(WordByte(word[k]));
       }
       word = lower;
     }
-    fn(word);
+    fn(word, hash);
   }
-}
-
-uint32_t Fnv1a(std::string_view s) {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return h;
 }
 
 std::string ExpandParam(const std::string& value, std::string_view slug,
@@ -93,15 +116,15 @@ std::string ExpandParam(const std::string& value, std::string_view slug,
 
 std::vector<std::string> Terms(std::string_view text) {
   std::vector<std::string> terms;
-  ForEachWord(text, [&](std::string_view w) {
+  ForEachWord(text, [&](std::string_view w, uint32_t) {
     if (!StopWords().count(w)) terms.emplace_back(w);
   });
   return terms;
 }
 
 void AppendTermHashes(std::string_view text, std::vector<uint32_t>* out) {
-  ForEachWord(text, [&](std::string_view w) {
-    if (!StopWords().count(w)) out->push_back(Fnv1a(w));
+  ForEachWord(text, [&](std::string_view w, uint32_t hash) {
+    if (!StopWords().count(w)) out->push_back(hash);
   });
 }
 
@@ -162,7 +185,7 @@ uint32_t LinkIndex::Intern(std::string_view word) {
 
 std::vector<uint32_t> LinkIndex::QueryTerms(std::string_view text) const {
   std::vector<uint32_t> ids;
-  ForEachWord(text, [&](std::string_view w) {
+  ForEachWord(text, [&](std::string_view w, uint32_t) {
     auto it = word_ids_.find(w);
     if (it == word_ids_.end()) {
       if (!StopWords().count(w)) ids.push_back(kUnknown);
@@ -242,17 +265,17 @@ void LinkIndex::IndexWords() const {
   // before a lookup in word_ids_. A set bit only means "look it up".
   constexpr uint32_t kFilterBits = 1 << 18;  // 32 KiB.
   std::vector<uint64_t> filter(kFilterBits / 64, 0);
-  auto bit = [](std::string_view w) { return Fnv1a(w) & (kFilterBits - 1); };
   for (const auto& [word, id] : word_ids_) {
-    const uint32_t b = bit(word);
+    const uint32_t b = Fnv1a(word) & (kFilterBits - 1);
     filter[b / 64] |= uint64_t{1} << (b % 64);
   }
   auto add_field = [&](std::string_view text, uint32_t weight,
                        uint32_t pair_flag) {
     uint32_t prev = kUnknown;
-    ForEachWord(text, [&](std::string_view w) {
+    ForEachWord(text, [&](std::string_view w, uint32_t hash) {
       uint32_t id = kUnknown;
-      if (const uint32_t b = bit(w); filter[b / 64] >> (b % 64) & 1) {
+      if (const uint32_t b = hash & (kFilterBits - 1);
+          filter[b / 64] >> (b % 64) & 1) {
         auto it = word_ids_.find(w);
         if (it != word_ids_.end()) id = it->second;
       }

@@ -52,6 +52,26 @@ TEST_CASE("match: Terms lower-cases, splits and drops stop words") {
   CHECK(Terms("").empty());
 }
 
+TEST_CASE("match: AppendTermHashes is the 32-bit FNV-1a of each term") {
+  // Kept in link notes from one run, and one version, to the next.
+  auto fnv1a = [](const std::string& s) {
+    uint32_t h = 2166136261u;
+    for (unsigned char c : s) h = (h ^ c) * 16777619u;
+    return h;
+  };
+  for (const std::string text : {"The Best Massage-Therapy for BACK pain!",
+                                 "Café CRÈME 42", "", "  ,,, ", "x"}) {
+    std::vector<uint32_t> hashes;
+    AppendTermHashes(text, &hashes);
+    std::vector<uint32_t> want;
+    for (const std::string& t : Terms(text)) want.push_back(fnv1a(t));
+    CHECK(hashes == want);
+  }
+  std::vector<uint32_t> one;
+  AppendTermHashes("Massage", &one);
+  CHECK(one == std::vector<uint32_t>{0x88afb190u});
+}
+
 TEST_CASE("match: scoring prefers title over categories over description") {
   Page page = MakePage("p", "massage", 3);
   LinkIndex index({
