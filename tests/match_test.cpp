@@ -52,6 +52,23 @@ TEST_CASE("match: Terms lower-cases, splits and drops stop words") {
   CHECK(Terms("").empty());
 }
 
+TEST_CASE("match: every byte value, in a word or between two") {
+  for (int b = 0; b < 256; ++b) {
+    const char c = static_cast<char>(b);
+    INFO("byte " << b);
+    // ASCII letters and digits, and every byte from 0x80 on, are part of
+    // a word; A-Z read as a-z.
+    const bool in_word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || b >= 0x80;
+    const char lower =
+        c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    const std::vector<std::string> want =
+        in_word ? std::vector<std::string>{std::string("x") + lower + "y"}
+                : std::vector<std::string>{"x", "y"};
+    CHECK(Terms(std::string("x") + c + "y") == want);
+  }
+}
+
 TEST_CASE("match: AppendTermHashes is the 32-bit FNV-1a of each term") {
   // Kept in link notes from one run, and one version, to the next.
   auto fnv1a = [](const std::string& s) {
