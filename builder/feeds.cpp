@@ -187,7 +187,9 @@ class ItemSink {
       url = TrimView(candidate);
       if (!url.empty()) break;
     }
-    if (!IsPlaceableUrl(url)) {
+    // "" exactly when the URL is not placeable: checked and read at once.
+    std::string url_host = DisplayHost(url);
+    if (url_host.empty()) {
       ++stats_->dropped_urls;
       return;
     }
@@ -205,7 +207,7 @@ class ItemSink {
     for (char& c : host) {
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     }
-    link.display_host = host.empty() ? DisplayHost(link.url) : std::move(host);
+    link.display_host = host.empty() ? std::move(url_host) : std::move(host);
     for (std::string_view candidate : raw.images) {
       std::string_view image = TrimView(candidate);
       if (IsPlaceableUrl(image)) {

@@ -33,7 +33,9 @@ bool IsPlaceableUrl(std::string_view text);
 // removed (an empty path counts as "/"). Query kept as is.
 std::string NormalizeUrl(std::string_view text);
 
-// The host of an http(s) URL without a leading "www.", or "".
+// The host of an http(s) URL, lower case, without a leading "www.";
+// "" exactly when IsPlaceableUrl(text) is false (a placeable URL's host is
+// never empty, nor "www." alone).
 std::string DisplayHost(std::string_view text);
 
 // Appends query parameters (percent-encoded) before any fragment.

@@ -123,6 +123,13 @@ TEST_CASE("url: every byte, in a path and in a host", "[url]") {
     const bool ends_host = c == '/' || c == '?' || c == '#';
     CHECK(IsPlaceableUrl(std::string("https://a") + c + "b.com/") ==
           (in_host || ends_host));
+    // DisplayHost says "" for exactly the URLs that are not placeable.
+    for (const std::string& url : {std::string("https://a.com/x") + c + "y",
+                                   std::string("https://a") + c + "b.com/",
+                                   std::string("https://www.") + c + "/",
+                                   std::string("http://www") + c}) {
+      CHECK(DisplayHost(url).empty() == !IsPlaceableUrl(url));
+    }
   }
   CHECK_FALSE(IsPlaceableUrl("https://example.com./"));
   CHECK(IsPlaceableUrl("https://a.b"));
