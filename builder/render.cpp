@@ -175,48 +175,80 @@ bool LoadTemplate(const fs::path& dir, const char* name, mu::mustache* tmpl,
   return true;
 }
 
-// The string d[key], made a string if it is not one (kainjow's set() would
-// store a deep copy of its argument; operator[] and a move do not).
+// The values of one kainjow object, by key. RenderPage sets the same keys,
+// from the same lines, in the same order, in data it keeps from page to
+// page (see there); a Slots kept with that data finds each value by the
+// address of the key's literal, mostly at the first place it looks,
+// instead of hashing the key (a fifth of the template stage's work when
+// it did). The values of an unordered_map keep their address until their
+// key is erased, which nothing here does.
+class Slots {
+ public:
+  explicit Slots(mu::data* object) : object_(object) {}
+
+  // (*object)[key]; "key" must outlive this (a string literal).
+  mu::data& operator[](const char* key) {
+    if (next_ < found_.size() && found_[next_].first == key) {
+      return *found_[next_++].second;
+    }
+    for (size_t i = 0; i < found_.size(); ++i) {
+      if (found_[i].first == key) {
+        next_ = i + 1;
+        return *found_[i].second;
+      }
+    }
+    mu::data* value = &(*object_)[key];
+    found_.emplace_back(key, value);
+    next_ = found_.size();
+    return *value;
+  }
+
+ private:
+  mu::data* object_;
+  std::vector<std::pair<const char*, mu::data*>> found_;
+  size_t next_ = 0;  // Where the key after the last one found was.
+};
+
+// The string in "slot", made a string if it is not one (kainjow's set()
+// would store a deep copy of its argument; a move does not).
 //
-// Page data is reused from page to page (see RenderPage), so that a key
-// that holds a string already takes the new value in the capacity it has:
+// Page data is reused from page to page (see RenderPage), so that a value
+// that is a string already takes the new value in the capacity it has:
 // kainjow hands out only const references to the strings it owns, but each
 // is a non-const std::string of its own heap allocation, so writing through
 // const_cast is well-defined.
-std::string& Slot(mu::data* d, const std::string& key) {
-  mu::data& slot = (*d)[key];
+std::string& StringIn(mu::data& slot) {
   if (!slot.is_string()) slot = mu::data(mu::data::type::string);
   return const_cast<std::string&>(slot.string_value());
 }
 
-// Sets d[key] to the concatenation of "parts" (which must not point into
-// "*d").
-void Put(mu::data* d, const std::string& key,
-         std::initializer_list<std::string_view> parts) {
-  std::string& value = Slot(d, key);
+// Sets "slot" to the concatenation of "parts" (which must not point into
+// it).
+void Put(mu::data& slot, std::initializer_list<std::string_view> parts) {
+  std::string& value = StringIn(slot);
   value.clear();
   for (std::string_view part : parts) value.append(part);
 }
 
-void Put(mu::data* d, const std::string& key, std::string_view value) {
-  Slot(d, key).assign(value);
+void Put(mu::data& slot, std::string_view value) {
+  StringIn(slot).assign(value);
 }
 
-// d[key] as a list, made an empty list if it is not one. Owned by d[key] and
-// not const: see Slot().
-mu::list& ListSlot(mu::data* d, const std::string& key) {
-  mu::data& slot = (*d)[key];
+// The list in "slot", made an empty list if it is not one ("*made" set
+// then). Owned by the slot and not const: see StringIn().
+mu::list& ListIn(mu::data& slot, bool* made = nullptr) {
+  if (made) *made = !slot.is_list();
   if (!slot.is_list()) slot = mu::data(mu::data::type::list);
   return const_cast<mu::list&>(slot.list_value());
 }
 
-// Sets "key" to "value", or to false when the value is empty, so that a
+// Sets "slot" to "value", or to false when the value is empty, so that a
 // {{#key}} section is skipped for it (kainjow treats "" as true; leaving the
 // key out would let the lookup find a key of the same name further out).
-void PutOptional(mu::data* d, const std::string& key, std::string_view value) {
+void PutOptional(mu::data& slot, std::string_view value) {
   if (!value.empty()) {
-    Put(d, key, value);
-  } else if (mu::data& slot = (*d)[key]; !slot.is_false()) {
+    Put(slot, value);
+  } else if (!slot.is_false()) {
     slot = mu::data(false);
   }
 }
@@ -226,21 +258,21 @@ void PutOptional(mu::data* d, const std::string& key, std::string_view value) {
 void Common(const Site& site, int year, std::string_view root,
             std::initializer_list<std::string_view> path,
             std::initializer_list<std::string_view> title,
-            std::string_view description, mu::data* d) {
+            std::string_view description, Slots& d) {
   const SiteInfo& s = site.info;
-  Put(d, "lang", s.language);
-  Put(d, "site_title", s.title);
-  Put(d, "base_url", s.base_url);
-  Put(d, "company", s.company);
-  Put(d, "address", s.address);
-  Put(d, "email", s.email);
-  Put(d, "year", std::to_string(year));
-  Put(d, "root", root);
-  std::string& canonical = Slot(d, "canonical");
+  Put(d["lang"], s.language);
+  Put(d["site_title"], s.title);
+  Put(d["base_url"], s.base_url);
+  Put(d["company"], s.company);
+  Put(d["address"], s.address);
+  Put(d["email"], s.email);
+  Put(d["year"], std::to_string(year));
+  Put(d["root"], root);
+  std::string& canonical = StringIn(d["canonical"]);
   canonical.assign(s.base_url).append("/");
   for (std::string_view part : path) canonical.append(part);
-  Put(d, "title", title);
-  Put(d, "description", description);
+  Put(d["title"], title);
+  Put(d["description"], description);
 }
 
 // Renders "tmpl" into one string, without kainjow's std::ostringstream
@@ -391,7 +423,7 @@ class IndexContext : public mu::basic_context<std::string> {
     PageFields& f = *item.page;
     mu::data& value = f.values[k];
     if (!(f.made & (1u << k))) {
-      // Owned by "value" and not const: see Slot().
+      // Owned by "value" and not const: see StringIn().
       std::string& s = const_cast<std::string&>(value.string_value());
       const Page& page = *f.page;
       switch (k) {
@@ -421,7 +453,7 @@ class IndexContext : public mu::basic_context<std::string> {
 // into "*out" or, when "out" is nullptr, only counting the bytes.
 size_t RenderIndexInto(mu::mustache& tmpl, const Site& site, mu::data* root,
                        const std::vector<size_t>* pages, std::string* out) {
-  mu::list& list = ListSlot(root, "pages");
+  mu::list& list = ListIn((*root)["pages"]);
   list = mu::list(pages ? pages->size() : site.pages.size(), mu::data(true));
   IndexContext ctx(site, *root, list, pages);
   Sink sink{out};
@@ -546,36 +578,65 @@ void Renderer::LoadFrom(const Renderer& other) {
 std::string Renderer::RenderPage(const Site& site, int year, const Page& page,
                                  const std::vector<Link>& links,
                                  const std::string& article_html) const {
-  // The page data of this thread's previous page, overwritten key by key:
-  // every page sets the same keys, and a kainjow data tree built anew costs
-  // several hundred allocations (each value, map and map node has its own).
-  thread_local mu::data d;
+  // The page data of this thread's previous page, overwritten value by
+  // value: every page sets the same keys, and a kainjow data tree built
+  // anew costs several hundred allocations (each value, map and map node
+  // has its own).
+  struct Data {
+    mu::data root;
+    Slots slots{&root};
+    // One Slots per item of the "links" list, and where the items were:
+    // kainjow's data has no noexcept move, so when the list grows past its
+    // capacity its items are copied, and the copies' values are elsewhere.
+    std::vector<Slots> links;
+    const mu::data* links_at = nullptr;
+  };
+  thread_local Data data;
+  Slots& d = data.slots;
   Common(site, year, "../", {page.slug, "/"},
          {page.topic, " | ", site.info.title}, MetaDescription(article_html),
-         &d);
-  Put(&d, "slug", page.slug);
-  Put(&d, "topic", page.topic);
+         d);
+  Put(d["slug"], page.slug);
+  Put(d["topic"], page.topic);
   if (page.settings.heading_prefix.empty()) {
-    Put(&d, "heading", page.topic);
+    Put(d["heading"], page.topic);
   } else {
-    Put(&d, "heading", {page.settings.heading_prefix, " ", page.topic});
+    Put(d["heading"], {page.settings.heading_prefix, " ", page.topic});
   }
-  Put(&d, "disclosure", page.settings.disclosure);
-  Put(&d, "closing_line", page.settings.closing_line);
-  Put(&d, "article", article_html);
-  mu::list& list = ListSlot(&d, "links");
+  Put(d["disclosure"], page.settings.disclosure);
+  Put(d["closing_line"], page.settings.closing_line);
+  Put(d["article"], article_html);
+  bool made = false;
+  mu::list& list = ListIn(d["links"], &made);
   list.resize(links.size());
+  if (made || list.data() != data.links_at) {
+    data.links.clear();
+    data.links_at = list.data();
+  }
+  // Items past the new size were destroyed; new ones get Slots of their own.
+  if (data.links.size() > list.size()) {
+    data.links.erase(data.links.begin() + static_cast<long>(list.size()),
+                     data.links.end());
+  }
+  while (data.links.size() < list.size()) {
+    data.links.emplace_back(&list[data.links.size()]);
+  }
+  size_t link_bytes = 0;
   for (size_t i = 0; i < links.size(); ++i) {
     const Link& link = links[i];
-    mu::data* l = &list[i];
-    Put(l, "title", link.title);
-    Put(l, "url", link.url);
-    PutOptional(l, "description", link.description);
-    Put(l, "display_host", link.display_host);
-    PutOptional(l, "price", FormatPrice(link.price, link.currency));
-    PutOptional(l, "advertiser", link.advertiser);
-    PutOptional(l, "image", link.image);
-    Put(l, "feed", link.feed);
+    Slots& l = data.links[i];
+    Put(l["title"], link.title);
+    Put(l["url"], link.url);
+    PutOptional(l["description"], link.description);
+    Put(l["display_host"], link.display_host);
+    PutOptional(l["price"], FormatPrice(link.price, link.currency));
+    PutOptional(l["advertiser"], link.advertiser);
+    PutOptional(l["image"], link.image);
+    Put(l["feed"], link.feed);
+    link_bytes += link.title.size() + link.url.size() +
+                  link.description.size() + link.display_host.size() +
+                  link.price.size() + link.currency.size() +
+                  link.advertiser.size() + link.image.size() + link.feed.size();
   }
   d["has_links"] = mu::data(!links.empty());
   // No image: false, which a lookup treats as the key left out (the root
@@ -583,23 +644,26 @@ std::string Renderer::RenderPage(const Site& site, int year, const Page& page,
   mu::data& img = d["image"];
   if (page.image) {
     if (!img.is_object()) img = mu::data();
-    Put(&img, "src", page.image->src);
-    Put(&img, "alt", page.image->alt);
+    Put(img["src"], page.image->src);
+    Put(img["alt"], page.image->alt);
   } else if (!img.is_false()) {
     img = mu::data(false);
   }
-  return Render(t_->page, d,
-                page_source_.size() + article_html.size() + 4096);
+  // The output's size, with room for the link block of the template (and
+  // escaping) per link, so that the string does not grow while rendering.
+  const size_t expect = page_source_.size() + article_html.size() + link_bytes +
+                        link_bytes / 4 + 512 * links.size() + 4096;
+  return Render(t_->page, data.root, expect);
 }
 
 std::string Renderer::RenderIndex(const Site& site, int year) const {
   std::string out;
   if (!t_->index.is_valid()) return out;  // As kainjow's render(data).
   mu::data d;
+  Slots slots(&d);
   Common(site, year, "", {}, {site.info.title},
-         site.info.title + ": " + std::to_string(site.pages.size()) +
-             " topics",
-         &d);
+         site.info.title + ": " + std::to_string(site.pages.size()) + " topics",
+         slots);
   // The page is rendered straight into one string, which should not grow
   // on the way (a std::string grows into a buffer twice the size of the
   // one it leaves, both held while it copies). Its size comes from
@@ -627,12 +691,13 @@ std::string Renderer::RenderIndex(const Site& site, int year) const {
 
 std::string Renderer::RenderPrivacy(const Site& site, int year) const {
   mu::data d;
+  Slots slots(&d);
   Common(site, year, "../", {"privacy-policy/"},
          {"Privacy Policy | ", site.info.title},
          "Privacy Policy of " + site.info.title + ", operated by " +
              site.info.company + ".",
-         &d);
-  Put(&d, "effective_date", "January 1, " + std::to_string(year));
+         slots);
+  Put(slots["effective_date"], "January 1, " + std::to_string(year));
   return Render(t_->privacy, d, privacy_source_.size() + 1024);
 }
 

@@ -163,6 +163,25 @@ TEST_CASE("render: nothing of one page leaks into the next") {
         "other;no image;none;;;https://www.example.com/two/");
   CHECK(r.RenderPage(site, 2024, a, links, "<p>First paragraph.</p>") ==
         page_a);
+  // More links than the list had room for (its items move), then fewer,
+  // then more again.
+  std::vector<Link> many(40);
+  std::string many_links;
+  for (size_t i = 0; i < many.size(); ++i) {
+    many[i].title = "M" + std::to_string(i);
+    many[i].url = "https://m.example/" + std::to_string(i);
+    if (i % 3 == 0) many[i].description = "d" + std::to_string(i);
+    many_links += "<a href=\"" + many[i].url + "\">" + many[i].title + "</a>";
+    if (i % 3 == 0) many_links += "<p>" + many[i].description + "</p>";
+  }
+  const std::string page_many = "other;no image;" + many_links +
+                                ";<p>B</p>;B;https://www.example.com/two/";
+  for (int round = 0; round < 2; ++round) {
+    CHECK(r.RenderPage(site, 2024, b, many, "<p>B</p>") == page_many);
+    CHECK(r.RenderPage(site, 2024, a, links, "<p>First paragraph.</p>") ==
+          page_a);
+    CHECK(r.RenderPage(site, 2024, b, fewer, "<p>B</p>") == page_b);
+  }
   // Another Renderer on this thread starts from the same reused data.
   Renderer r2;
   r2.LoadFrom(r);
