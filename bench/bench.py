@@ -36,7 +36,7 @@ TARGETS = {
     "rss_100k_mib": 128,   # peak RSS at 100k pages < 128 MiB
     "parse_mb_s": {"rss": 200, "atom": 200, "xml": 200, "csv": 200,
                    "jsonfeed": 50, "json": 50},  # one core, MB/s
-    "render_us": 50,       # Markdown + template (+ check) per page, one core
+    "render_us": 50,       # Markdown + template per page, one core
 }
 
 

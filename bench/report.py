@@ -198,10 +198,12 @@ def table(r):
         lines.append("|---|---:|---:|---|")
         for stage, us in render.items():
             target = ""
-            if stage == "total":
+            if stage == "render":
                 target = "<= %d" % TARGETS["render_us"]
+            label = {"render": "render (markdown + template)",
+                     "total": "total (render + check)"}.get(stage, stage)
             lines.append("| %s | %.1f | %s | %s |"
-                         % (stage, us, target,
+                         % (label, us, target,
                             verdict(us, TARGETS["render_us"]) if target else ""))
         lines.append("")
     lines.append("")
