@@ -86,8 +86,9 @@ std::string_view TrimView(std::string_view s) {
 
 std::string Trim(std::string_view s) { return std::string(TrimView(s)); }
 
-bool StartsWith(std::string_view s, std::string_view p) {
-  return s.substr(0, p.size()) == p;
+// Inline: most callers pass a literal, whose comparison then needs no call.
+inline bool StartsWith(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && std::memcmp(s.data(), p.data(), p.size()) == 0;
 }
 
 // The document without a UTF-8 byte order mark and leading whitespace.
@@ -487,6 +488,13 @@ class NamespaceRenamer : public pugi::xml_tree_walker {
     } else if (prefixes_.count(std::string(prefix))) {
       d.new_prefix = "_" + std::string(prefix) + ":";
     } else {
+      d.rename = false;
+    }
+    // A name that would come out as written (a feed's "g:" bound to the
+    // Google namespace, the common case) is kept without building it anew.
+    if (d.rename &&
+        d.new_prefix.size() == (prefix.empty() ? 0 : prefix.size() + 1) &&
+        StartsWith(d.new_prefix, prefix)) {
       d.rename = false;
     }
     return d;
