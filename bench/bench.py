@@ -499,7 +499,9 @@ def main():
         parse = {}
         # --cpu: thread CPU time, which other work on the machine inflates
         # much less than wall time.
-        for row in stage_bench(a.parse_bench, site, "--cpu"):
+        # Long windows, best run: the machine's speed between the slowdowns
+        # that other work on it causes (seconds long on a shared host).
+        for row in stage_bench(a.parse_bench, site, "--cpu", "--seconds", "1"):
             p = parse.setdefault(row["format"], {"bytes": 0, "items": 0, "seconds": 0.0})
             p["bytes"] += row["bytes"]
             p["items"] += row["items"]
@@ -510,7 +512,7 @@ def main():
         res["parse"] = parse
     if a.render_bench:
         render = {}
-        for row in stage_bench(a.render_bench, site):
+        for row in stage_bench(a.render_bench, site, "--seconds", "3"):
             # CPU time of the timing thread: other work on the machine
             # inflates wall time much more.
             secs = row.get("cpu_seconds", row["seconds"])
