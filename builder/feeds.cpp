@@ -420,10 +420,11 @@ class NamespaceRenamer : public pugi::xml_tree_walker {
       too_deep_ = true;
       return false;
     }
+    bool changed = false;
     while (!scope_.empty() && scope_.back().first >= d) {
       bindings_[scope_.back().second].pop_back();
       scope_.pop_back();
-      cache_.clear();
+      changed = true;
     }
     bool prefixed_attributes = false;
     for (pugi::xml_attribute a = node.first_attribute(); a;
@@ -433,12 +434,17 @@ class NamespaceRenamer : public pugi::xml_tree_walker {
         std::string prefix(name.size() > 5 ? name.substr(6) : "");
         bindings_[prefix].push_back(a.value());
         scope_.emplace_back(d, std::move(prefix));
-        cache_.clear();
+        changed = true;
       } else if (name.find(':') != std::string_view::npos) {
         prefixed_attributes = true;
       }
     }
-    if (scope_.empty()) return true;  // No namespace declared: no renaming.
+    if (changed) {
+      cache_.clear();
+      keeps_all_ = KeepsAll();
+    }
+    // No namespace declared, or none that renames: every name stays.
+    if (scope_.empty() || keeps_all_) return true;
     if (Rename(node.name(), true)) node.set_name(renamed_.c_str());
     if (!prefixed_attributes) return true;
     for (pugi::xml_attribute a : node.attributes()) {
@@ -500,8 +506,21 @@ class NamespaceRenamer : public pugi::xml_tree_walker {
     return d;
   }
 
+  // Whether no name is renamed under the bindings in scope: each prefix
+  // bound (and the default namespace) is renamed to itself. Undeclared
+  // prefixes are kept, and unprefixed attributes are in no namespace.
+  bool KeepsAll() {
+    for (const auto& [prefix, uris] : bindings_) {
+      if (uris.empty()) continue;
+      if (Decide(prefix, true).rename) return false;
+      if (!prefix.empty() && Decide(prefix, false).rename) return false;
+    }
+    return true;
+  }
+
   // True, with the new name in renamed_, when "qname" must be renamed.
-  bool Rename(std::string_view qname, bool is_element) {
+  // Inline: it runs for every element of a document that renames.
+  [[gnu::always_inline]] bool Rename(std::string_view qname, bool is_element) {
     size_t colon = qname.find(':');
     std::string_view prefix =
         colon == std::string_view::npos ? "" : qname.substr(0, colon);
@@ -526,6 +545,7 @@ class NamespaceRenamer : public pugi::xml_tree_walker {
   // Decisions for the bindings in scope (cleared when they change): most
   // documents declare their namespaces once, on the root.
   std::vector<Decision> cache_;
+  bool keeps_all_ = true;  // KeepsAll() for the bindings in scope.
   std::string renamed_;
   bool too_deep_ = false;
 };

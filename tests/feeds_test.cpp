@@ -160,6 +160,37 @@ TEST_CASE("feeds: google merchant namespace matched by URI", "[feeds]") {
   CHECK(s.links[0].advertiser == "B");
 }
 
+// Declarations that rename nothing (the usual "g:" on the root) let the
+// renaming pass skip names; one that does, anywhere, counts in its scope.
+TEST_CASE("feeds: namespace scopes that rename and that do not", "[feeds]") {
+  Result r = Parse(
+      "rss",
+      "<rss version=\"2.0\" xmlns:g=\"http://base.google.com/ns/1.0\">"
+      "<channel>"
+      "<item><title>A</title><link>https://a.example.com/</link>"
+      "<g:brand>GoodA</g:brand></item>"
+      "<item xmlns:g=\"urn:other\"><title>B</title>"
+      "<link>https://b.example.com/</link><g:brand>Evil</g:brand></item>"
+      "<item><title>C</title><link>https://c.example.com/</link>"
+      "<g:brand>GoodC</g:brand></item>"
+      "<item><title>D</title><link>https://d.example.com/</link>"
+      "<x xmlns:g=\"urn:other\"/><g:brand>GoodD</g:brand></item>"
+      "<item><title>E</title><link xmlns=\"urn:foreign\">"
+      "https://evil.example.com/</link><link>https://e.example.com/</link>"
+      "</item>"
+      "<item xmlns:gm=\"http://base.google.com/ns/1.0\"><title>F</title>"
+      "<link>https://f.example.com/</link><gm:brand>GoodF</gm:brand></item>"
+      "</channel></rss>");
+  REQUIRE(r.ok);
+  REQUIRE(r.links.size() == 6);
+  CHECK(r.links[0].advertiser == "GoodA");
+  CHECK(r.links[1].advertiser == "");
+  CHECK(r.links[2].advertiser == "GoodC");
+  CHECK(r.links[3].advertiser == "GoodD");
+  CHECK(r.links[4].url == "https://e.example.com/");
+  CHECK(r.links[5].advertiser == "GoodF");
+}
+
 TEST_CASE("feeds: rss 1.0 rdf items", "[feeds]") {
   const std::string doc =
       "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
