@@ -6,6 +6,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "bytes16.h"
+
 // Speed matters here: every title, description and category of every feed
 // passes through CleanText. The stages keep their simple definitions
 // (FixUtf8, controls, tags, entities, whitespace, in that order) but copy
@@ -569,18 +571,6 @@ bool IsSpecialByte(unsigned char c, bool amp_ok) {
          (c == '&' && !amp_ok);
 }
 
-// Sixteen bytes as one value of the compiler's vector extension (SSE2 on
-// x86-64, NEON on ARM). Comparing one with a byte gives 0xFF in the bytes
-// where the comparison holds, 0 in the others.
-typedef unsigned char Bytes16 __attribute__((vector_size(16)));
-
-// The result of comparing Bytes16 as two words (in either byte order).
-template <typename Mask>
-void Words(const Mask& mask, uint64_t word[2]) {
-  static_assert(sizeof(mask) == 2 * sizeof(uint64_t));
-  std::memcpy(word, &mask, sizeof(mask));
-}
-
 // True when CleanText leaves "s" as it is (before truncation): printable
 // ASCII without '<', ']' or (unless "amp_ok") '&', no space at either end
 // and never two spaces in a row. Sixteen bytes at a time, then eight.
@@ -593,12 +583,11 @@ bool IsCleanAscii(std::string_view s, bool amp_ok) {
   bool prev_space = false;  // The byte before p[i] is a space.
   const unsigned char amp = amp_ok ? 0 : '&';  // NUL is refused anyway.
   for (; i + 16 <= n; i += 16) {
-    Bytes16 v;
-    std::memcpy(&v, p + i, 16);
-    uint64_t special[2], spaces[2];
-    Words((v < 0x20) | (v >= 0x7F) | (v == '<') | (v == ']') | (v == amp),
-          special);
-    if ((special[0] | special[1]) != 0) return false;
+    const Bytes16 v = Load16(p + i);
+    if (Any((v < 0x20) | (v >= 0x7F) | (v == '<') | (v == ']') | (v == amp))) {
+      return false;
+    }
+    uint64_t spaces[2];
     // Two adjacent bytes are spaces: within either word, across the two,
     // or the first here and the last of the sixteen before.
     Words(v == ' ', spaces);

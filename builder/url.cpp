@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "bytes16.h"
 #include "text.h"
 
 namespace linkpage {
@@ -50,6 +51,25 @@ constexpr std::array<uint8_t, 256> MakeByteClasses() {
 constexpr std::array<uint8_t, 256> kByteClasses = MakeByteClasses();
 
 uint8_t ClassOf(char c) { return kByteClasses[static_cast<unsigned char>(c)]; }
+
+// The classes of the bytes of "text" that mark a URL as bad, kNeverInUrl
+// and kNonAscii, ORed: sixteen bytes at a time while they are printable
+// ASCII that URLs may hold (nearly always to the end), then byte by byte.
+uint8_t ClassesIn(std::string_view text) {
+  const char* p = text.data();
+  const size_t n = text.size();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const Bytes16 v = Load16(p + i);
+    if (Any((v <= 0x20) | (v >= 0x7F) | (v == '\\') | (v == '<') | (v == '>') |
+            (v == '"'))) {
+      break;
+    }
+  }
+  uint8_t seen = 0;
+  for (; i < n; ++i) seen |= ClassOf(p[i]) & (kNeverInUrl | kNonAscii);
+  return seen;
+}
 
 // A DNS name or IPv4 address: non-empty dot-separated labels of ASCII
 // letters, digits, '-' and '_'. Non-ASCII (IDN) hosts must come in their
@@ -123,8 +143,7 @@ struct UrlParts {
 
 bool SplitHttpUrl(std::string_view text, UrlParts* u) {
   if (text.empty() || text.size() > kMaxUrlBytes) return false;
-  uint8_t seen = 0;  // The classes of all the bytes.
-  for (char c : text) seen |= ClassOf(c);
+  const uint8_t seen = ClassesIn(text);
   if (seen & kNeverInUrl) return false;
   if ((seen & kNonAscii) && !IsValidUtf8(text)) return false;
 
@@ -242,9 +261,12 @@ std::string NormalizeUrl(std::string_view text) {
 std::string DisplayHost(std::string_view text) {
   UrlParts u;
   if (!SplitHttpUrl(text, &u)) return "";
-  std::string host;
-  AppendLower(u.host, &host);
-  if (host.size() > 4 && host.compare(0, 4, "www.") == 0) host.erase(0, 4);
+  std::string_view name = u.host;
+  if (name.size() > 4 && EqualsNoCase(name.substr(0, 4), "www.")) {
+    name.remove_prefix(4);
+  }
+  std::string host(name);
+  for (char& c : host) c = LowerAscii(c);
   return host;
 }
 

@@ -113,9 +113,15 @@ TEST_CASE("url: every byte, in a path and in a host", "[url]") {
     INFO("byte " << b);
     const bool never =
         b <= 0x20 || b == 0x7F || c == '\\' || c == '<' || c == '>' || c == '"';
-    // A byte from 0x80 on, alone, is not UTF-8.
-    CHECK(IsPlaceableUrl(std::string("https://a.com/x") + c + "y") ==
-          (!never && b < 0x80));
+    // A byte from 0x80 on, alone, is not UTF-8. At every place of a path
+    // that runs past two blocks of sixteen bytes and ends in a short tail.
+    const std::string path(37, 'x');
+    for (size_t at = 0; at < path.size(); ++at) {
+      std::string url = "https://a.com/" + path;
+      url[14 + at] = c;
+      INFO("at " << 14 + at);
+      CHECK(IsPlaceableUrl(url) == (!never && b < 0x80));
+    }
     const bool in_host = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                          (c >= '0' && c <= '9') || c == '-' || c == '_' ||
                          c == '.';
@@ -169,6 +175,8 @@ TEST_CASE("url: NormalizeUrl makes equal links equal", "[url]") {
 
 TEST_CASE("url: DisplayHost", "[url]") {
   CHECK(DisplayHost("https://www.Example.com/path") == "example.com");
+  CHECK(DisplayHost("https://WWW.Example.com/path") == "example.com");
+  CHECK(DisplayHost("https://www.x/") == "x");
   CHECK(DisplayHost("https://shop.example.com:8080/") == "shop.example.com");
   CHECK(DisplayHost("https://wwwexample.com/") == "wwwexample.com");
   CHECK(DisplayHost("https://www2.example.com/") == "www2.example.com");
