@@ -496,10 +496,12 @@ class NamespaceRenamer : public pugi::xml_tree_walker {
     } else {
       d.rename = false;
     }
-    // A name that would come out as written (a feed's "g:" bound to the
-    // Google namespace, the common case) is kept without building it anew.
-    if (d.rename &&
-        d.new_prefix.size() == (prefix.empty() ? 0 : prefix.size() + 1) &&
+    // A prefixed name that would come out as written (a feed's "g:" bound
+    // to the Google namespace, the common case) is kept without building
+    // it anew. Not so the empty prefix: a name written ":title" loses its
+    // colon.
+    if (d.rename && !prefix.empty() &&
+        d.new_prefix.size() == prefix.size() + 1 &&
         StartsWith(d.new_prefix, prefix)) {
       d.rename = false;
     }
@@ -507,8 +509,9 @@ class NamespaceRenamer : public pugi::xml_tree_walker {
   }
 
   // Whether no name is renamed under the bindings in scope: each prefix
-  // bound (and the default namespace) is renamed to itself. Undeclared
-  // prefixes are kept, and unprefixed attributes are in no namespace.
+  // bound is renamed to itself, and the default namespace is not renamed
+  // at all. Undeclared prefixes are kept, and unprefixed attributes are in
+  // no namespace.
   bool KeepsAll() {
     for (const auto& [prefix, uris] : bindings_) {
       if (uris.empty()) continue;

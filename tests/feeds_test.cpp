@@ -189,6 +189,18 @@ TEST_CASE("feeds: namespace scopes that rename and that do not", "[feeds]") {
   CHECK(r.links[3].advertiser == "GoodD");
   CHECK(r.links[4].url == "https://e.example.com/");
   CHECK(r.links[5].advertiser == "GoodF");
+
+  // Under a default namespace mapped to no prefix, ":title" is "title".
+  Result rdf = Parse(
+      "rss",
+      "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
+      "xmlns=\"http://purl.org/rss/1.0/\"><channel><title>C</title>"
+      "</channel><item><title>A</title><link>https://a.example.com/</link>"
+      "</item><item><:title>Colon</:title><link>https://b.example.com/"
+      "</link></item></rdf:RDF>");
+  REQUIRE(rdf.ok);
+  REQUIRE(rdf.links.size() == 2);
+  CHECK(rdf.links[1].title == "Colon");
 }
 
 TEST_CASE("feeds: rss 1.0 rdf items", "[feeds]") {
