@@ -186,7 +186,8 @@ class Slots {
  public:
   explicit Slots(mu::data* object) : object_(object) {}
 
-  // (*object)[key]; "key" must outlive this (a string literal).
+  // (*object)[key]; "key" must be a string literal (its address stands
+  // for its text from one call to the next).
   mu::data& operator[](const char* key) {
     if (next_ < found_.size() && found_[next_].first == key) {
       return *found_[next_++].second;
