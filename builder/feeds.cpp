@@ -41,6 +41,7 @@
 #include <utility>
 #include <vector>
 
+#include "bytes16.h"
 #include "text.h"
 #include "url.h"
 
@@ -1550,7 +1551,15 @@ class CsvReader {
           row_done = true;
         } else {
           // A run of plain bytes; a '"' inside a field is one of them.
+          // Sixteen at a time up to the block that ends it, then one by one.
           size_t end = pos_ + 1;
+          const unsigned char delimiter =
+              static_cast<unsigned char>(delimiter_);
+          while (end + 16 <= n) {
+            const Bytes16 v = Load16(p + end);
+            if (Any((v == delimiter) | (v == '\r') | (v == '\n'))) break;
+            end += 16;
+          }
           while (end < n && p[end] != delimiter_ && p[end] != '\r' &&
                  p[end] != '\n') {
             ++end;

@@ -1181,6 +1181,37 @@ TEST_CASE("feeds: csv tab and semicolon delimiters", "[feeds][csv]") {
   CHECK(mixed.links[0].title == "C,D");
 }
 
+// Plain fields are read sixteen bytes at a time: each way a field can
+// end, at each place in and after those blocks.
+TEST_CASE("feeds: csv fields end wherever their end falls", "[feeds][csv]") {
+  for (char delimiter : {',', ';', '\t'}) {
+    const std::string d(1, delimiter);
+    for (const std::string& end :
+         {d, std::string("\n"), std::string("\r\n"), std::string("\r")}) {
+      for (size_t k = 1; k <= 40; ++k) {
+        const std::string title(k, 'T'), text(k, 'x');
+        // A long title, then a long description, each ended by "end".
+        const std::string doc = title + d + "https://c.com/a" + d + text + end +
+                                "U" + d + "https://c.com/b" + d + "z\n";
+        INFO("delimiter " << int(delimiter) << ", end " << int(end[0])
+                          << ", length " << k);
+        Result r = Parse(Csv(delimiter), doc);
+        REQUIRE(r.ok);
+        if (end == d) {  // "U" is a fourth field of the one row.
+          REQUIRE(r.links.size() == 1);
+        } else {
+          REQUIRE(r.links.size() == 2);
+          CHECK(r.links[1].title == "U");
+          CHECK(r.links[1].description == "z");
+        }
+        CHECK(r.links[0].title == title);
+        CHECK(r.links[0].url == "https://c.com/a");
+        CHECK(r.links[0].description == text);
+      }
+    }
+  }
+}
+
 TEST_CASE("feeds: csv blank lines and empty documents", "[feeds][csv]") {
   Result r = Parse(Csv(), "\n\r\nA,https://c.com/a\n\n\"\"\nB,https://c.com/b");
   CHECK(r.stats.items == 2);
