@@ -157,17 +157,6 @@ uint64_t BytesEqual(uint64_t w, char c) {
   return ZeroBytes(w ^ (kOnes * static_cast<unsigned char>(c)));
 }
 
-// The high bit of each byte of "w" that CleanText must look at: non-ASCII,
-// controls, DEL, '<', ']' and, unless "amp_ok", '&'. (Spaces are looked
-// at separately.)
-uint64_t SpecialBytes(uint64_t w, bool amp_ok) {
-  uint64_t special = (w & ~kLow7) | ZeroBytes(w & (kOnes * 0x60)) |
-                     BytesEqual(w, 0x7F) | BytesEqual(w, '<') |
-                     BytesEqual(w, ']');
-  if (!amp_ok) special |= BytesEqual(w, '&');
-  return special;
-}
-
 // The index of the first byte at or after "i" that is not printable ASCII
 // (0x20-0x7E), or s.size().
 size_t SkipPrintable(std::string_view s, size_t i) {
@@ -566,14 +555,17 @@ void CollapseAndTruncate(std::string_view s, size_t max_bytes,
   TruncateInPlace(out, max_bytes);
 }
 
-bool IsSpecialByte(unsigned char c, bool amp_ok) {
-  return c < 0x20 || c >= 0x7F || c == '<' || c == ']' ||
-         (c == '&' && !amp_ok);
+// The bytes IsCleanAscii refuses, for one byte or for Bytes16: non-ASCII,
+// controls, DEL, '<', ']' and "amp" ('&', or 0 when '&' is allowed: NUL is
+// refused anyway).
+template <typename Byte>
+auto SpecialIn(Byte c, unsigned char amp) {
+  return (c < 0x20) | (c >= 0x7F) | (c == '<') | (c == ']') | (c == amp);
 }
 
 // True when CleanText leaves "s" as it is (before truncation): printable
 // ASCII without '<', ']' or (unless "amp_ok") '&', no space at either end
-// and never two spaces in a row. Sixteen bytes at a time, then eight.
+// and never two spaces in a row. Sixteen bytes at a time, then the rest.
 bool IsCleanAscii(std::string_view s, bool amp_ok) {
   const size_t n = s.size();
   if (n == 0) return true;
@@ -581,15 +573,14 @@ bool IsCleanAscii(std::string_view s, bool amp_ok) {
   const char* p = s.data();
   size_t i = 0;
   bool prev_space = false;  // The byte before p[i] is a space.
-  const unsigned char amp = amp_ok ? 0 : '&';  // NUL is refused anyway.
+  const unsigned char amp = amp_ok ? 0 : '&';
   for (; i + 16 <= n; i += 16) {
     const Bytes16 v = Load16(p + i);
-    if (Any((v < 0x20) | (v >= 0x7F) | (v == '<') | (v == ']') | (v == amp))) {
-      return false;
-    }
+    if (Any(SpecialIn(v, amp))) return false;
     uint64_t spaces[2];
-    // Two adjacent bytes are spaces: within either word, across the two,
-    // or the first here and the last of the sixteen before.
+    // Two adjacent bytes are spaces: within either word (in either byte
+    // order), across the two, or the first here and the last of the
+    // sixteen before.
     Words(v == ' ', spaces);
     if ((spaces[0] & (spaces[0] << 8)) != 0 ||
         (spaces[1] & (spaces[1] << 8)) != 0 ||
@@ -598,21 +589,9 @@ bool IsCleanAscii(std::string_view s, bool amp_ok) {
     }
     prev_space = p[i + 15] == ' ';
   }
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    if (SpecialBytes(w, amp_ok) != 0) return false;
-    // Two adjacent bytes are spaces (in either byte order), or the first
-    // is and the last of the previous eight was.
-    const uint64_t spaces = BytesEqual(w, ' ');
-    if ((spaces & (spaces << 8)) != 0 || (prev_space && p[i] == ' ')) {
-      return false;
-    }
-    prev_space = p[i + 7] == ' ';
-  }
   for (; i < n; ++i) {
     const unsigned char c = static_cast<unsigned char>(p[i]);
-    if (IsSpecialByte(c, amp_ok)) return false;
+    if (SpecialIn(c, amp)) return false;
     const bool space = c == ' ';
     if (space && prev_space) return false;
     prev_space = space;

@@ -29,14 +29,19 @@ enum ByteClass : uint8_t {
   kInRegName = 8,      // ASCII letters, digits, '-', '_' and '.'.
 };
 
+// Whether a byte can never appear in a URL (kNeverInUrl), for one byte or
+// for Bytes16.
+template <typename Byte>
+constexpr auto NeverInUrl(Byte c) {
+  return (c <= 0x20) | (c == 0x7F) | (c == '\\') | (c == '<') | (c == '>') |
+         (c == '"');
+}
+
 constexpr std::array<uint8_t, 256> MakeByteClasses() {
   std::array<uint8_t, 256> classes{};
   for (int c = 0; c < 256; ++c) {
     uint8_t k = 0;
-    if (c <= 0x20 || c == 0x7F || c == '\\' || c == '<' || c == '>' ||
-        c == '"') {
-      k |= kNeverInUrl;
-    }
+    if (NeverInUrl(c)) k |= kNeverInUrl;
     if (c >= 0x80) k |= kNonAscii;
     if (c == '/' || c == '?' || c == '#') k |= kEndsAuthority;
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -61,10 +66,7 @@ uint8_t ClassesIn(std::string_view text) {
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const Bytes16 v = Load16(p + i);
-    if (Any((v <= 0x20) | (v >= 0x7F) | (v == '\\') | (v == '<') | (v == '>') |
-            (v == '"'))) {
-      break;
-    }
+    if (Any(NeverInUrl(v) | (v >= 0x80))) break;
   }
   uint8_t seen = 0;
   for (; i < n; ++i) seen |= ClassOf(p[i]) & (kNeverInUrl | kNonAscii);

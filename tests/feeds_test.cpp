@@ -66,6 +66,14 @@ std::string Rss(const std::string& items) {
          items + "</channel></rss>";
 }
 
+// An RSS 1.0 document: items beside the channel, in the default namespace.
+std::string Rdf(const std::string& items) {
+  return "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
+         "xmlns=\"http://purl.org/rss/1.0/\"><channel><title>C</title>"
+         "</channel>" +
+         items + "</rdf:RDF>";
+}
+
 }  // namespace
 
 TEST_CASE("feeds: rss google merchant fields", "[feeds]") {
@@ -191,13 +199,10 @@ TEST_CASE("feeds: namespace scopes that rename and that do not", "[feeds]") {
   CHECK(r.links[5].advertiser == "GoodF");
 
   // Under a default namespace mapped to no prefix, ":title" is "title".
-  Result rdf = Parse(
-      "rss",
-      "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
-      "xmlns=\"http://purl.org/rss/1.0/\"><channel><title>C</title>"
-      "</channel><item><title>A</title><link>https://a.example.com/</link>"
-      "</item><item><:title>Colon</:title><link>https://b.example.com/"
-      "</link></item></rdf:RDF>");
+  Result rdf = Parse("rss", Rdf("<item><title>A</title>"
+                                "<link>https://a.example.com/</link></item>"
+                                "<item><:title>Colon</:title>"
+                                "<link>https://b.example.com/</link></item>"));
   REQUIRE(rdf.ok);
   REQUIRE(rdf.links.size() == 2);
   CHECK(rdf.links[1].title == "Colon");
@@ -205,10 +210,8 @@ TEST_CASE("feeds: namespace scopes that rename and that do not", "[feeds]") {
 
 TEST_CASE("feeds: rss 1.0 rdf items", "[feeds]") {
   const std::string doc =
-      "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
-      "xmlns=\"http://purl.org/rss/1.0/\"><channel><title>C</title></channel>"
-      "<item><title>First</title><link>https://a.example.com/1</link>"
-      "<description>D</description></item></rdf:RDF>";
+      Rdf("<item><title>First</title><link>https://a.example.com/1</link>"
+          "<description>D</description></item>");
   CHECK(SniffFormat(doc) == "rss");
   Result r = Parse("rss", doc);
   REQUIRE(r.ok);
