@@ -401,9 +401,9 @@ bool AtomText(pugi::xml_node node, RawItem* item, Text* out) {
 // feeds often use "g:" without declaring it.
 //
 // The same walk refuses documents nested deeper than kMaxXmlDepth: pugixml
-// parses and walks without recursion, but no feed nests that deep, and
-// later readers (XPath from the mapping, serialising mixed content) need
-// not be trusted with it.
+// parses and walks without recursion, but no feed nests that
+// deep, and later readers (XPath from the mapping, serialising mixed
+// content) need not be trusted with it.
 class NamespaceRenamer : public pugi::xml_tree_walker {
  public:
   NamespaceRenamer(const std::map<std::string, std::string>& uri_to_prefix,
@@ -416,50 +416,52 @@ class NamespaceRenamer : public pugi::xml_tree_walker {
 
   bool for_each(pugi::xml_node& node) override {
     if (node.type() != pugi::node_element) return true;
-    const int d = depth();
-    if (d >= kMaxXmlDepth) {
+    if (depth() >= kMaxXmlDepth) {
       too_deep_ = true;
       return false;
     }
+    Visit(node, depth());
+    return true;
+  }
+
+ private:
+  static bool IsDeclaration(const char* name) {
+    return name[0] == 'x' && std::strncmp(name, "xmlns", 5) == 0 &&
+           (name[5] == '\0' || name[5] == ':');
+  }
+
+  void Visit(pugi::xml_node node, int d) {
     bool changed = false;
     while (!scope_.empty() && scope_.back().first >= d) {
       bindings_[scope_.back().second].pop_back();
       scope_.pop_back();
       changed = true;
     }
-    bool prefixed_attributes = false;
     for (pugi::xml_attribute a = node.first_attribute(); a;
          a = a.next_attribute()) {
-      std::string_view name = a.name();
-      if (name == "xmlns" || StartsWith(name, "xmlns:")) {
-        std::string prefix(name.size() > 5 ? name.substr(6) : "");
-        bindings_[prefix].push_back(a.value());
-        scope_.emplace_back(d, std::move(prefix));
-        changed = true;
-      } else if (name.find(':') != std::string_view::npos) {
-        prefixed_attributes = true;
-      }
+      const char* name = a.name();
+      if (!IsDeclaration(name)) continue;
+      std::string prefix(name[5] == ':' ? name + 6 : "");
+      bindings_[prefix].push_back(a.value());
+      scope_.emplace_back(d, std::move(prefix));
+      changed = true;
     }
     if (changed) {
       cache_.clear();
       keeps_all_ = KeepsAll();
     }
     // No namespace declared, or none that renames: every name stays.
-    if (scope_.empty() || keeps_all_) return true;
+    if (scope_.empty() || keeps_all_) return;
     if (Rename(node.name(), true)) node.set_name(renamed_.c_str());
-    if (!prefixed_attributes) return true;
-    for (pugi::xml_attribute a : node.attributes()) {
-      std::string_view name = a.name();
-      if (name == "xmlns" || StartsWith(name, "xmlns:") ||
-          name.find(':') == std::string_view::npos) {
-        continue;  // Unprefixed attributes are in no namespace.
-      }
+    for (pugi::xml_attribute a = node.first_attribute(); a;
+         a = a.next_attribute()) {
+      const char* name = a.name();
+      // Unprefixed attributes are in no namespace.
+      if (IsDeclaration(name) || !std::strchr(name, ':')) continue;
       if (Rename(name, false)) a.set_name(renamed_.c_str());
     }
-    return true;
   }
 
- private:
   // What names with one prefix become while the bindings stay as they are.
   struct Decision {
     std::string prefix;
@@ -497,22 +499,23 @@ class NamespaceRenamer : public pugi::xml_tree_walker {
     } else {
       d.rename = false;
     }
-    // A prefixed name that would come out as written (a feed's "g:" bound
-    // to the Google namespace, the common case) is kept without building
-    // it anew. Not so the empty prefix: a name written ":title" loses its
-    // colon.
-    if (d.rename && !prefix.empty() &&
-        d.new_prefix.size() == prefix.size() + 1 &&
-        StartsWith(d.new_prefix, prefix)) {
+    // Names that would come out as written are kept without building them
+    // anew: a feed's "g:" bound to the Google namespace, or a default
+    // namespace read without prefix (RSS 1.0's, Atom's in an Atom feed).
+    // Then a name written ":title", which no namespace-aware reader takes
+    // for a name, is kept as written too.
+    if (d.rename &&
+        (prefix.empty() ? d.new_prefix.empty()
+                        : d.new_prefix.size() == prefix.size() + 1 &&
+                              StartsWith(d.new_prefix, prefix))) {
       d.rename = false;
     }
     return d;
   }
 
   // Whether no name is renamed under the bindings in scope: each prefix
-  // bound is renamed to itself, and the default namespace is not renamed
-  // at all. Undeclared prefixes are kept, and unprefixed attributes are in
-  // no namespace.
+  // bound, the empty one too, is renamed to itself. Undeclared prefixes
+  // are kept, and unprefixed attributes are in no namespace.
   bool KeepsAll() {
     for (const auto& [prefix, uris] : bindings_) {
       if (uris.empty()) continue;
@@ -562,6 +565,37 @@ const std::map<std::string, std::string>& KnownNamespaces() {
   return *known;
 }
 
+// The namespace URI of the root element of "doc" ("" for none): only the
+// root's own declarations can bind its prefix.
+std::string_view RootNamespace(const pugi::xml_document& doc) {
+  pugi::xml_node root = doc.document_element();
+  std::string_view name = root.name();
+  const size_t colon = name.find(':');
+  std::string attr = "xmlns";
+  if (colon != std::string_view::npos) {
+    attr.append(":").append(name.substr(0, colon));
+  }
+  return root.attribute(attr.c_str()).value();
+}
+
+// The names feeds are read by: KnownNamespaces(), except in a document
+// whose root is in the Atom namespace. There Atom's elements keep their
+// local names, as those of a bare <feed> in no namespace do, so that the
+// usual Atom feed (Atom the default namespace, "g:" or "media:" as
+// written) has no name to rename. Its elements in no namespace and in
+// XHTML's are read as Atom's too; the RSS namespaces are foreign there.
+const std::map<std::string, std::string>& FeedNamespaces(
+    const pugi::xml_document& doc) {
+  static const auto* atom = [] {
+    auto* names = new std::map<std::string, std::string>(KnownNamespaces());
+    (*names)[kAtomNs] = "";
+    names->erase(kRss1Ns);
+    names->erase(kRss2UserlandNs);
+    return names;
+  }();
+  return RootNamespace(doc) == kAtomNs ? *atom : KnownNamespaces();
+}
+
 // Renames namespaced names (see NamespaceRenamer); false when elements nest
 // deeper than kMaxXmlDepth, in which case the document is left half
 // renamed and must not be read.
@@ -573,14 +607,15 @@ bool RenameNamespaces(pugi::xml_document* doc,
   return !renamer.too_deep();
 }
 
-// Parses XML and renames its namespaced names (RenameNamespaces).
+// Parses XML and renames its namespaced names (RenameNamespaces) by
+// "uri_to_prefix", or by FeedNamespaces() when it is null.
 // "*root_name" is the root element's name as written. DOCTYPEs are skipped
 // and pugixml never expands external or user-defined entities, so entity
 // tricks cannot blow up or reach out.
 bool LoadXml(const FeedConfig& feed, std::string_view bytes,
-             const std::map<std::string, std::string>& uri_to_prefix,
-             bool keep_unknown, pugi::xml_document* doc,
-             std::string* root_name, std::string* err) {
+             const std::map<std::string, std::string>* uri_to_prefix,
+             bool keep_unknown, pugi::xml_document* doc, std::string* root_name,
+             std::string* err) {
   pugi::xml_parse_result result = doc->load_buffer(
       bytes.data(), bytes.size(), pugi::parse_default, pugi::encoding_auto);
   if (!result) {
@@ -592,7 +627,9 @@ bool LoadXml(const FeedConfig& feed, std::string_view bytes,
     return false;
   }
   *root_name = doc->document_element().name();
-  if (!RenameNamespaces(doc, uri_to_prefix, keep_unknown)) {
+  if (!RenameNamespaces(doc,
+                        uri_to_prefix ? *uri_to_prefix : FeedNamespaces(*doc),
+                        keep_unknown)) {
     doc->reset();
     *err = FeedPrefix(feed) + "XML elements nested deeper than " +
            std::to_string(kMaxXmlDepth) + " levels; refusing to read it";
@@ -1281,7 +1318,7 @@ bool ParseMappedXml(const FeedConfig& feed, std::string_view bytes,
   }
   pugi::xml_document doc;
   std::string root_name;
-  if (!LoadXml(feed, bytes, uri_to_prefix, /*keep_unknown=*/true, &doc,
+  if (!LoadXml(feed, bytes, &uri_to_prefix, /*keep_unknown=*/true, &doc,
                &root_name, err)) {
     return false;
   }
@@ -1706,8 +1743,8 @@ bool ParseXmlFeed(const FeedConfig& feed, std::string_view bytes,
                   const std::string& format, ItemSink* sink, std::string* err) {
   pugi::xml_document doc;
   std::string root_name;
-  if (!LoadXml(feed, bytes, KnownNamespaces(), /*keep_unknown=*/false, &doc,
-               &root_name, err)) {
+  if (!LoadXml(feed, bytes, nullptr, /*keep_unknown=*/false, &doc, &root_name,
+               err)) {
     return false;
   }
   std::string kind = XmlKind(doc);
@@ -1810,7 +1847,7 @@ std::string SniffFormat(std::string_view bytes) {
       pugi::xml_document doc;
       if (!doc.load_buffer(bytes.data(), bytes.size(), pugi::parse_default,
                            pugi::encoding_auto) ||
-          !RenameNamespaces(&doc, KnownNamespaces(),
+          !RenameNamespaces(&doc, FeedNamespaces(doc),
                             /*keep_unknown=*/false)) {
         return "";
       }

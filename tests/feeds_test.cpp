@@ -198,14 +198,70 @@ TEST_CASE("feeds: namespace scopes that rename and that do not", "[feeds]") {
   CHECK(r.links[4].url == "https://e.example.com/");
   CHECK(r.links[5].advertiser == "GoodF");
 
-  // Under a default namespace mapped to no prefix, ":title" is "title".
+  // ":title" is no name in any namespace, kept as written (not read),
+  // whatever the default namespace.
   Result rdf = Parse("rss", Rdf("<item><title>A</title>"
                                 "<link>https://a.example.com/</link></item>"
-                                "<item><:title>Colon</:title>"
+                                "<item><:title>Colon</:title><title>B</title>"
                                 "<link>https://b.example.com/</link></item>"));
   REQUIRE(rdf.ok);
   REQUIRE(rdf.links.size() == 2);
-  CHECK(rdf.links[1].title == "Colon");
+  CHECK(rdf.links[0].title == "A");
+  CHECK(rdf.links[1].title == "B");
+}
+
+// In a document whose root is in the Atom namespace, Atom's elements are
+// read by their local names, however the namespace is bound; elsewhere an
+// Atom element is not an RSS one.
+TEST_CASE("feeds: atom namespace, bound and not", "[feeds]") {
+  const std::string atom = "http://www.w3.org/2005/Atom";
+  Result prefixed =
+      Parse("auto", "<a:feed xmlns:a=\"" + atom +
+                        "\"><a:entry><a:title>P</a:title>"
+                        "<a:link href=\"https://p.example.com/\"/>"
+                        "</a:entry></a:feed>");
+  REQUIRE(prefixed.ok);
+  REQUIRE(prefixed.links.size() == 1);
+  CHECK(prefixed.links[0].title == "P");
+
+  // Undeclared, as sloppy feeds write it: read by the prefix as written.
+  Result sloppy = Parse("atom",
+                        "<atom:feed><atom:entry><atom:title>S</atom:title>"
+                        "<atom:link href=\"https://s.example.com/\"/>"
+                        "</atom:entry></atom:feed>");
+  REQUIRE(sloppy.ok);
+  REQUIRE(sloppy.links.size() == 1);
+  CHECK(sloppy.links[0].title == "S");
+
+  // Under Atom as the default namespace, a foreign or RSS element is not
+  // Atom's; one in no namespace is read as in a bare <feed>.
+  Result mixed = Parse(
+      "atom", "<feed xmlns=\"" + atom +
+                  "\" xmlns:g=\"http://base.google.com/ns/1.0\">"
+                  "<entry><title xmlns=\"http://purl.org/rss/1.0/\">Rss</title>"
+                  "<title>A</title><link xmlns=\"urn:foreign\" "
+                  "href=\"https://evil.example.com/\"/>"
+                  "<link href=\"https://a.example.com/\"/><g:brand>B</g:brand>"
+                  "</entry>"
+                  "<entry><title xmlns=\"\">None</title>"
+                  "<link href=\"https://n.example.com/\"/></entry></feed>");
+  REQUIRE(mixed.ok);
+  REQUIRE(mixed.links.size() == 2);
+  CHECK(mixed.links[0].title == "A");
+  CHECK(mixed.links[0].url == "https://a.example.com/");
+  CHECK(mixed.links[0].advertiser == "B");
+  CHECK(mixed.links[1].title == "None");
+
+  // In RSS, atom:link is not the item's link.
+  Result rss =
+      Parse("rss", "<rss version=\"2.0\" xmlns:atom=\"" + atom +
+                       "\"><channel><item><title>T</title>"
+                       "<atom:link href=\"https://evil.example.com/\"/>"
+                       "<link>https://t.example.com/</link></item>"
+                       "</channel></rss>");
+  REQUIRE(rss.ok);
+  REQUIRE(rss.links.size() == 1);
+  CHECK(rss.links[0].url == "https://t.example.com/");
 }
 
 TEST_CASE("feeds: rss 1.0 rdf items", "[feeds]") {
