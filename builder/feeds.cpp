@@ -406,9 +406,13 @@ bool AtomText(pugi::xml_node node, RawItem* item, Text* out) {
 // content) need not be trusted with it.
 class NamespaceRenamer : public pugi::xml_tree_walker {
  public:
+  // "only_root_declares": no element but the root declares a namespace
+  // (OnlyRootDeclares()).
   NamespaceRenamer(const std::map<std::string, std::string>& uri_to_prefix,
-                   bool keep_unknown)
-      : uri_to_prefix_(uri_to_prefix), keep_unknown_(keep_unknown) {
+                   bool keep_unknown, bool only_root_declares)
+      : uri_to_prefix_(uri_to_prefix),
+        keep_unknown_(keep_unknown),
+        only_root_declares_(only_root_declares) {
     for (const auto& [uri, prefix] : uri_to_prefix_) prefixes_.insert(prefix);
   }
 
@@ -420,16 +424,16 @@ class NamespaceRenamer : public pugi::xml_tree_walker {
       too_deep_ = true;
       return false;
     }
-    Visit(node, depth());
+    if (!names_kept_) Visit(node, depth());
     return true;
   }
 
- private:
   static bool IsDeclaration(const char* name) {
     return name[0] == 'x' && std::strncmp(name, "xmlns", 5) == 0 &&
            (name[5] == '\0' || name[5] == ':');
   }
 
+ private:
   void Visit(pugi::xml_node node, int d) {
     bool changed = false;
     while (!scope_.empty() && scope_.back().first >= d) {
@@ -450,8 +454,12 @@ class NamespaceRenamer : public pugi::xml_tree_walker {
       cache_.clear();
       keeps_all_ = KeepsAll();
     }
-    // No namespace declared, or none that renames: every name stays.
-    if (scope_.empty() || keeps_all_) return;
+    // No namespace declared, or none that renames: every name stays, and
+    // with the root's declarations the only ones, every name below too.
+    if (scope_.empty() || keeps_all_) {
+      names_kept_ = only_root_declares_;
+      return;
+    }
     if (Rename(node.name(), true)) node.set_name(renamed_.c_str());
     for (pugi::xml_attribute a = node.first_attribute(); a;
          a = a.next_attribute()) {
@@ -544,6 +552,8 @@ class NamespaceRenamer : public pugi::xml_tree_walker {
 
   const std::map<std::string, std::string>& uri_to_prefix_;
   const bool keep_unknown_;
+  const bool only_root_declares_;
+  bool names_kept_ = false;  // No name left to rename: the walk checks depth.
   std::set<std::string> prefixes_;
   // Declarations in scope: (depth, prefix) in document order, and for each
   // prefix its URIs, innermost last. Lookups stay cheap however deep.
@@ -596,13 +606,40 @@ const std::map<std::string, std::string>& FeedNamespaces(
   return RootNamespace(doc) == kAtomNs ? *atom : KnownNamespaces();
 }
 
-// Renames namespaced names (see NamespaceRenamer); false when elements nest
-// deeper than kMaxXmlDepth, in which case the document is left half
-// renamed and must not be read.
-bool RenameNamespaces(pugi::xml_document* doc,
+// Whether no element of "doc", parsed from "bytes" as "result" says, but
+// the root declares a namespace. Element and attribute names are read as
+// written, never through references, so in an ASCII-compatible encoding
+// each declaration is the word "xmlns" in the bytes: when the root's
+// declarations account for every one, there is no other. (Text that holds
+// the word only makes the answer a safe "no".)
+bool OnlyRootDeclares(const pugi::xml_document& doc, std::string_view bytes,
+                      const pugi::xml_parse_result& result) {
+  if (result.encoding != pugi::encoding_utf8 &&
+      result.encoding != pugi::encoding_latin1) {
+    return false;
+  }
+  size_t declarations = 0;
+  for (pugi::xml_attribute a : doc.document_element().attributes()) {
+    declarations += NamespaceRenamer::IsDeclaration(a.name());
+  }
+  size_t words = 0;
+  for (size_t at = bytes.find("xmlns"); at != std::string_view::npos;
+       at = bytes.find("xmlns", at + 5)) {
+    if (++words > declarations) return false;
+  }
+  return words == declarations;
+}
+
+// Renames namespaced names (see NamespaceRenamer) of "doc", parsed from
+// "bytes" as "result" says; false when elements nest deeper than
+// kMaxXmlDepth, in which case the document is left half renamed and must
+// not be read.
+bool RenameNamespaces(pugi::xml_document* doc, std::string_view bytes,
+                      const pugi::xml_parse_result& result,
                       const std::map<std::string, std::string>& uri_to_prefix,
                       bool keep_unknown) {
-  NamespaceRenamer renamer(uri_to_prefix, keep_unknown);
+  NamespaceRenamer renamer(uri_to_prefix, keep_unknown,
+                           OnlyRootDeclares(*doc, bytes, result));
   doc->traverse(renamer);
   return !renamer.too_deep();
 }
@@ -627,7 +664,7 @@ bool LoadXml(const FeedConfig& feed, std::string_view bytes,
     return false;
   }
   *root_name = doc->document_element().name();
-  if (!RenameNamespaces(doc,
+  if (!RenameNamespaces(doc, bytes, result,
                         uri_to_prefix ? *uri_to_prefix : FeedNamespaces(*doc),
                         keep_unknown)) {
     doc->reset();
@@ -1845,10 +1882,10 @@ std::string SniffFormat(std::string_view bytes) {
     }
     if (LooksLikeXml(bytes)) {
       pugi::xml_document doc;
-      if (!doc.load_buffer(bytes.data(), bytes.size(), pugi::parse_default,
-                           pugi::encoding_auto) ||
-          !RenameNamespaces(&doc, FeedNamespaces(doc),
-                            /*keep_unknown=*/false)) {
+      pugi::xml_parse_result result = doc.load_buffer(
+          bytes.data(), bytes.size(), pugi::parse_default, pugi::encoding_auto);
+      if (!result || !RenameNamespaces(&doc, bytes, result, FeedNamespaces(doc),
+                                       /*keep_unknown=*/false)) {
         return "";
       }
       return XmlKind(doc);

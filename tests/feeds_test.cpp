@@ -198,6 +198,23 @@ TEST_CASE("feeds: namespace scopes that rename and that do not", "[feeds]") {
   CHECK(r.links[4].url == "https://e.example.com/");
   CHECK(r.links[5].advertiser == "GoodF");
 
+  // The same in UTF-16, where a declaration is not the bytes "xmlns"; and
+  // with the word in text, where it is not a declaration.
+  const std::string foreign =
+      "<rss version=\"2.0\"><channel><item xmlns:g=\"urn:other\"><title>B "
+      "xmlns</title>"
+      "<link>https://b.example.com/</link><g:brand>Evil</g:brand></item>"
+      "</channel></rss>";
+  std::string utf16 = "\xFF\xFE";
+  for (char c : foreign) utf16 += std::string{c, '\0'};
+  for (const std::string& doc : {utf16, foreign}) {
+    Result f = Parse("rss", doc);
+    REQUIRE(f.ok);
+    REQUIRE(f.links.size() == 1);
+    CHECK(f.links[0].title == "B xmlns");
+    CHECK(f.links[0].advertiser == "");
+  }
+
   // ":title" is no name in any namespace, kept as written (not read),
   // whatever the default namespace.
   Result rdf = Parse("rss", Rdf("<item><title>A</title>"
