@@ -575,25 +575,41 @@ const std::map<std::string, std::string>& KnownNamespaces() {
   return *known;
 }
 
-// The namespace URI of the root element of "doc" ("" for none): only the
-// root's own declarations can bind its prefix.
-std::string_view RootNamespace(const pugi::xml_document& doc) {
+// Whether the root element of "doc" is Atom's <feed>: named "feed" and
+// bound to the Atom namespace by its own declarations (the only ones that
+// can bind it; of a declaration written twice the last counts, as in the
+// renaming pass).
+bool IsAtomFeedRoot(const pugi::xml_document& doc) {
   pugi::xml_node root = doc.document_element();
   std::string_view name = root.name();
   const size_t colon = name.find(':');
-  std::string attr = "xmlns";
-  if (colon != std::string_view::npos) {
-    attr.append(":").append(name.substr(0, colon));
+  const std::string_view prefix =
+      colon == std::string_view::npos ? "" : name.substr(0, colon);
+  if (name.substr(colon == std::string_view::npos ? 0 : colon + 1) != "feed") {
+    return false;
   }
-  return root.attribute(attr.c_str()).value();
+  std::string_view uri;
+  bool bound = false;
+  for (pugi::xml_attribute a : root.attributes()) {
+    std::string_view attr = a.name();
+    if (attr.substr(0, 5) != "xmlns") continue;
+    attr.remove_prefix(5);
+    if (prefix.empty() ? attr.empty()
+                       : attr.size() == prefix.size() + 1 && attr[0] == ':' &&
+                             attr.substr(1) == prefix) {
+      uri = a.value();
+      bound = true;
+    }
+  }
+  return bound && uri == kAtomNs;
 }
 
 // The names feeds are read by: KnownNamespaces(), except in a document
-// whose root is in the Atom namespace. There Atom's elements keep their
-// local names, as those of a bare <feed> in no namespace do, so that the
-// usual Atom feed (Atom the default namespace, "g:" or "media:" as
-// written) has no name to rename. Its elements in no namespace and in
-// XHTML's are read as Atom's too; the RSS namespaces are foreign there.
+// whose root is Atom's <feed>. There Atom's elements keep their local
+// names, as those of a bare <feed> in no namespace do, so that the usual
+// Atom feed (Atom the default namespace, "g:" or "media:" as written) has
+// no name to rename. As in RSS, elements in no namespace and in XHTML's
+// read as the feed's own; the RSS namespaces are foreign there.
 const std::map<std::string, std::string>& FeedNamespaces(
     const pugi::xml_document& doc) {
   static const auto* atom = [] {
@@ -603,7 +619,7 @@ const std::map<std::string, std::string>& FeedNamespaces(
     names->erase(kRss2UserlandNs);
     return names;
   }();
-  return RootNamespace(doc) == kAtomNs ? *atom : KnownNamespaces();
+  return IsAtomFeedRoot(doc) ? *atom : KnownNamespaces();
 }
 
 // Whether no element of "doc", parsed from "bytes" as "result" says, but
@@ -855,8 +871,15 @@ void ReadRss(const pugi::xml_document& doc, ItemSink* sink) {
   }
 }
 
-void ReadAtomEntry(pugi::xml_node node, std::string_view p, XmlItem* x,
-                   ItemSink* sink) {
+// The local name of an Atom element, "" for another: Atom's elements are
+// unprefixed once renamed (see FeedNamespaces()), or written "atom:" with
+// the prefix undeclared, as sloppy feeds do.
+std::string_view AtomName(std::string_view name) {
+  if (StartsWith(name, "atom:")) return name.substr(5);
+  return name.find(':') == std::string_view::npos ? name : "";
+}
+
+void ReadAtomEntry(pugi::xml_node node, XmlItem* x, ItemSink* sink) {
   if (!sink->Count()) return;
   x->Clear();
   RawItem& item = x->item;
@@ -865,8 +888,7 @@ void ReadAtomEntry(pugi::xml_node node, std::string_view p, XmlItem* x,
     if (child.type() != pugi::node_element) continue;
     std::string_view name = child.name();
     if (ReadExtension(child, name, &item, &x->ext)) continue;
-    if (!StartsWith(name, p)) continue;
-    name.remove_prefix(p.size());
+    name = AtomName(name);
     Text text;
     if (name == "title") {
       if (AtomText(child, &item, &text)) item.titles.push_back(text);
@@ -900,12 +922,11 @@ void ReadAtomEntry(pugi::xml_node node, std::string_view p, XmlItem* x,
 
 void ReadAtom(const pugi::xml_document& doc, ItemSink* sink) {
   XmlItem x;
-  pugi::xml_node root = doc.document_element();
-  const std::string p =
-      std::string_view(root.name()) == "atom:feed" ? "atom:" : "";
-  const std::string entry_name = p + "entry";
-  for (pugi::xml_node entry : root.children(entry_name.c_str())) {
-    ReadAtomEntry(entry, p, &x, sink);
+  for (pugi::xml_node entry : doc.document_element().children()) {
+    if (entry.type() == pugi::node_element &&
+        AtomName(entry.name()) == "entry") {
+      ReadAtomEntry(entry, &x, sink);
+    }
   }
 }
 

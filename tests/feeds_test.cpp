@@ -269,6 +269,42 @@ TEST_CASE("feeds: atom namespace, bound and not", "[feeds]") {
   CHECK(mixed.links[0].advertiser == "B");
   CHECK(mixed.links[1].title == "None");
 
+  // Undeclared "atom:" inside a feed in the Atom namespace, as written by
+  // sloppy feeds.
+  Result inner =
+      Parse("atom", "<feed xmlns=\"" + atom +
+                        "\"><entry><atom:title>I</atom:title>"
+                        "<atom:link href=\"https://i.example.com/\"/>"
+                        "</entry><atom:entry><title>J</title>"
+                        "<link href=\"https://j.example.com/\"/>"
+                        "</atom:entry></feed>");
+  REQUIRE(inner.ok);
+  REQUIRE(inner.links.size() == 2);
+  CHECK(inner.links[0].title == "I");
+  CHECK(inner.links[1].title == "J");
+
+  // Only <feed> makes an Atom document: an <rss> root in the Atom
+  // namespace is neither RSS nor Atom.
+  const std::string atom_rss =
+      "<rss version=\"2.0\" xmlns=\"" + atom +
+      "\"><channel><item><title>T</title><link>https://t.example.com/</link>"
+      "</item></channel></rss>";
+  CHECK(SniffFormat(atom_rss) == "");
+  CHECK_FALSE(Parse("auto", atom_rss).ok);
+
+  // Of a declaration written twice the last counts: here the root is in
+  // no namespace, so the Atom <link> is not RSS's.
+  Result twice = Parse(
+      "rss", "<rss version=\"2.0\" xmlns=\"" + atom +
+                 "\" xmlns=\"\"><channel><item><title>T</title>"
+                 "<link xmlns=\"" +
+                 atom +
+                 "\">https://evil.example.com/</link>"
+                 "<link>https://t.example.com/</link></item></channel></rss>");
+  REQUIRE(twice.ok);
+  REQUIRE(twice.links.size() == 1);
+  CHECK(twice.links[0].url == "https://t.example.com/");
+
   // In RSS, atom:link is not the item's link.
   Result rss =
       Parse("rss", "<rss version=\"2.0\" xmlns:atom=\"" + atom +
