@@ -341,6 +341,11 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
   return true;
 }
 
+// How many pages' articles the kernel is asked to read ahead of the
+// renderers: enough for the disk to have many reads under way, few enough
+// (1.6 MB of 3 KB articles) to stay in the page cache until read.
+constexpr size_t kReadAhead = 512;
+
 // Renders the topic pages on "jobs" threads, each with its own copy of the
 // templates. On failure "*err" is the error of the first failing page in
 // site order among those rendered.
@@ -417,6 +422,18 @@ bool RenderPages(const Site& site, int year, int jobs, const RunLinks& links,
       }
     }
   };
+  // The articles of pages the published site has no record of are read
+  // (the others only when their stamps changed): the kernel starts on
+  // them ahead of the renderers.
+  ReadAhead read_ahead(
+      n,
+      [&](size_t i) {
+        const Page& page = site.pages[i];
+        return publisher->HasRecord(page.slug + "/index.html")
+                   ? std::string()
+                   : (fs::path(site.dir) / page.article()).string();
+      },
+      [&] { return next.load(std::memory_order_relaxed); }, kReadAhead);
   std::vector<std::thread> threads;
   int count = std::max(1, std::min<int>(jobs, static_cast<int>(n)));
   for (int t = 1; t < count; ++t) threads.emplace_back(work);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -226,6 +227,45 @@ void BackgroundFlush::Run() {
     lock.unlock();
     if (dir.get() >= 0) ::syncfs(dir.get());
     lock.lock();
+  }
+}
+
+ReadAhead::ReadAhead(size_t count, std::function<std::string(size_t)> path,
+                     std::function<size_t()> position, size_t ahead)
+    : count_(count),
+      path_(std::move(path)),
+      position_(std::move(position)),
+      ahead_(ahead) {
+  try {
+    thread_ = std::thread(&ReadAhead::Run, this);
+  } catch (const std::system_error&) {
+    // No thread to spare: the files are read as they come.
+  }
+}
+
+ReadAhead::~ReadAhead() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void ReadAhead::Run() {
+  for (size_t i = 0; i < count_ && !stop_; ++i) {
+    size_t taken;
+    while (i >= (taken = position_()) + ahead_) {
+      if (stop_) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (i < taken) continue;  // Its reader has it already.
+    const std::string p = path_(i);
+    if (p.empty()) continue;
+    // Non-blocking: a FIFO must not hold the thread.
+    UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    struct stat st;
+    if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      continue;
+    }
+    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_WILLNEED);
+    ++advised_;
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -116,6 +117,39 @@ class BackgroundFlush {
   int64_t unflushed_ = 0;  // Guarded by mu_, as are the rest.
   int flushes_ = 0;
   bool stop_ = false;
+  std::thread thread_;
+};
+
+// Asks the kernel to start reading files before they are read
+// (posix_fadvise WILLNEED), on a thread of its own, in the order they will
+// be read and at most "ahead" files past the readers: a build whose inputs
+// are not in the page cache (a nightly run) then has many reads under way
+// instead of waiting for the disk once per file. Only regular files are
+// read ahead; a file that cannot be opened is passed over (its reader
+// reports it).
+class ReadAhead {
+ public:
+  // "path(i)": the i-th of "count" files, "" for one not to read ahead;
+  // "position()": how many the readers have taken. Both are called on the
+  // read-ahead thread.
+  ReadAhead(size_t count, std::function<std::string(size_t)> path,
+            std::function<size_t()> position, size_t ahead);
+  ReadAhead(const ReadAhead&) = delete;
+  ReadAhead& operator=(const ReadAhead&) = delete;
+  ~ReadAhead();  // Stops.
+
+  // Files read ahead so far.
+  size_t advised() const { return advised_.load(); }
+
+ private:
+  void Run();
+
+  const size_t count_;
+  const std::function<std::string(size_t)> path_;
+  const std::function<size_t()> position_;
+  const size_t ahead_;
+  std::atomic<bool> stop_{false};
+  std::atomic<size_t> advised_{0};
   std::thread thread_;
 };
 

@@ -101,6 +101,13 @@ class Publisher {
   // "rel_path", if any. Safe to call from several threads at once.
   std::optional<FileNote> Recorded(const std::string& rel_path) const;
 
+  // Whether the last run that published kept a record of "rel_path" (no
+  // note read: safe beside Write() of the same path, and from several
+  // threads at once).
+  bool HasRecord(std::string_view rel_path) const {
+    return FindOld(rel_path) != nullptr;
+  }
+
   // Creates the staging directory that "rel_path" will go in, ahead of
   // the Write() that would otherwise create it: work for a thread that
   // has nothing else to do. Safe to call from several threads at once.

@@ -1,6 +1,9 @@
 #include "file.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -178,6 +181,63 @@ TEST_CASE("file: a background flush stops with writes still coming") {
   BackgroundFlush missing(dir / "missing", 1);
   missing.Wrote(10);
   CHECK(AwaitFlushes(&missing, 1));
+}
+
+// Waits up to 10 s for "ahead" to have read "n" files ahead.
+bool AwaitAdvised(const ReadAhead& ahead, size_t n) {
+  for (int i = 0; i < 10000 && ahead.advised() < n; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return ahead.advised() == n;
+}
+
+TEST_CASE("file: read-ahead keeps its distance from the readers") {
+  TempDir dir;
+  std::vector<std::string> paths;
+  for (int i = 0; i < 10; ++i) {
+    paths.push_back(dir / std::to_string(i));
+    WriteFile(paths.back(), std::string(100, 'x'));
+  }
+  std::atomic<size_t> taken{0};
+  ReadAhead ahead(
+      paths.size(), [&](size_t i) { return paths[i]; },
+      [&] { return taken.load(); }, 3);
+  REQUIRE(AwaitAdvised(ahead, 3));  // Files 0-2, and no further.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(ahead.advised() == 3);
+  // Files the readers have taken are passed over (3 and 4), the next are
+  // read ahead (5-7).
+  taken = 5;
+  REQUIRE(AwaitAdvised(ahead, 6));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(ahead.advised() == 6);
+  taken = 8;  // To the end: 8 and 9.
+  CHECK(AwaitAdvised(ahead, 8));
+}
+
+TEST_CASE("file: read-ahead passes over what is not a regular file") {
+  TempDir dir;
+  WriteFile(dir / "file", "x");
+  std::filesystem::create_directory(dir / "dir");
+  // A FIFO with no writer: opening it to read must not hold the thread.
+  REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+  const std::vector<std::string> paths = {dir / "fifo", "", dir / "missing",
+                                          dir / "dir", dir / "file"};
+  ReadAhead ahead(
+      paths.size(), [&](size_t i) { return paths[i]; }, [] { return 0; }, 100);
+  CHECK(AwaitAdvised(ahead, 1));
+}
+
+TEST_CASE("file: read-ahead stops while it waits for the readers") {
+  TempDir dir;
+  WriteFile(dir / "a", "a");
+  const auto start = std::chrono::steady_clock::now();
+  {
+    ReadAhead ahead(
+        1000, [&](size_t) { return dir / "a"; }, [] { return 0; }, 1);
+    REQUIRE(AwaitAdvised(ahead, 1));
+  }  // Stops, though 999 files are left.
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }
 
 }  // namespace
