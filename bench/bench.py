@@ -95,6 +95,9 @@ def run_once(cmd, cwd=None, quiet=True):
             "stderr_tail": err.decode("utf-8", "replace").strip().splitlines()[-1:]}
 
 
+DROP_CACHES = "/proc/sys/vm/drop_caches"
+
+
 def sync():
     """Flushes dirty data of earlier steps so that they do not land in the
     next timed run (linkpage calls syncfs)."""
@@ -554,6 +557,18 @@ def main():
         log("linkpage cold build %d/%d" % (i + 1, runs))
         cold.append(lp.build(rep))
         log("  %.2fs wall" % cold[-1]["wall"])
+    # (a3) cold again, with the page cache dropped first (root only): a
+    # nightly run, whose articles and feeds are no longer in memory.
+    if os.access(DROP_CACHES, os.W_OK):
+        lp.clean()
+        sync()
+        with open(DROP_CACHES, "w") as f:
+            f.write("3\n")
+        log("linkpage cold build, page cache dropped")
+        dropped = [lp.build(rep)]
+        log("  %.2fs wall" % dropped[-1]["wall"])
+        sc["linkpage_cold_dropped"] = summarize(dropped)
+        sc["linkpage_cold_dropped"]["stages"] = stage_medians(dropped)
     log("linkpage first rebuild after cold (staging empty)")
     first = [lp.build(rep)]
     sc["linkpage_cold"] = summarize(cold)

@@ -25,6 +25,7 @@ from bench import TARGETS, source_version  # noqa: E402
 ROWS = [
     ("linkpage_first", "(a0) linkpage first build (no out/, no feed cache: every feed parsed; 1 run)"),
     ("linkpage_cold", "(a) linkpage cold (no out/, no staging; feed cache kept)"),
+    ("linkpage_cold_dropped", "(a3) linkpage cold, page cache dropped first (a nightly run; root only; 1 run)"),
     ("linkpage_rebuild1", "(a2) linkpage first rebuild after cold (staging empty; 1 run)"),
     ("linkpage_warm", "(b) linkpage warm (nothing changed)"),
     ("linkpage_feed_change1", "(c1) linkpage first build after a feed change (fills the staging tree; 1 run)"),
