@@ -1338,7 +1338,11 @@ class XmlFieldReader {
         const char* name = n.name();
         for (size_t k = 0; k < children_.size(); ++k) {
           const XmlField& f = children_[k];
-          if (done_[k] || std::strcmp(name, f.name.c_str()) != 0) continue;
+          // The first byte first: most names differ there.
+          if (done_[k] || name[0] != f.name[0] ||
+              std::strcmp(name, f.name.c_str()) != 0) {
+            continue;
+          }
           SetMappedField(f.field, FieldText(n, false, item), item);
           if (f.field != Field::kCategories) {
             done_[k] = true;
