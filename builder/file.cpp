@@ -249,23 +249,31 @@ ReadAhead::~ReadAhead() {
 }
 
 void ReadAhead::Run() {
-  for (size_t i = 0; i < count_ && !stop_; ++i) {
-    size_t taken;
-    while (i >= (taken = position_()) + ahead_) {
-      if (stop_) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  try {
+    for (size_t i = 0; i < count_ && !stop_; ++i) {
+      size_t taken;
+      while (i >= (taken = position_()) + ahead_) {
+        if (stop_) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      if (i < taken) continue;  // Its reader has it already.
+      const std::string p = path_(i);
+      // Only a regular file is opened: opening a FIFO would let a writer
+      // waiting on it go, and take it from the reader.
+      struct stat st;
+      if (p.empty() || ::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        continue;
+      }
+      UniqueFd fd(
+          ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+      if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        continue;
+      }
+      ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_WILLNEED);
+      ++advised_;
     }
-    if (i < taken) continue;  // Its reader has it already.
-    const std::string p = path_(i);
-    if (p.empty()) continue;
-    // Non-blocking: a FIFO must not hold the thread.
-    UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    struct stat st;
-    if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      continue;
-    }
-    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_WILLNEED);
-    ++advised_;
+  } catch (const std::exception&) {
+    // Out of memory, say: the files are read as they come.
   }
 }
 

@@ -219,7 +219,8 @@ TEST_CASE("file: read-ahead passes over what is not a regular file") {
   TempDir dir;
   WriteFile(dir / "file", "x");
   std::filesystem::create_directory(dir / "dir");
-  // A FIFO with no writer: opening it to read must not hold the thread.
+  // A FIFO is not opened (that would hold the thread, or let a waiting
+  // writer go and take it from the reader).
   REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
   const std::vector<std::string> paths = {dir / "fifo", "", dir / "missing",
                                           dir / "dir", dir / "file"};
