@@ -232,23 +232,22 @@ TEST_CASE("feeds: namespace scopes that rename and that do not", "[feeds]") {
 // Atom element is not an RSS one.
 TEST_CASE("feeds: atom namespace, bound and not", "[feeds]") {
   const std::string atom = "http://www.w3.org/2005/Atom";
-  Result prefixed =
-      Parse("auto", "<a:feed xmlns:a=\"" + atom +
-                        "\"><a:entry><a:title>P</a:title>"
-                        "<a:link href=\"https://p.example.com/\"/>"
-                        "</a:entry></a:feed>");
-  REQUIRE(prefixed.ok);
-  REQUIRE(prefixed.links.size() == 1);
-  CHECK(prefixed.links[0].title == "P");
-
-  // Undeclared, as sloppy feeds write it: read by the prefix as written.
-  Result sloppy = Parse("atom",
-                        "<atom:feed><atom:entry><atom:title>S</atom:title>"
-                        "<atom:link href=\"https://s.example.com/\"/>"
-                        "</atom:entry></atom:feed>");
-  REQUIRE(sloppy.ok);
-  REQUIRE(sloppy.links.size() == 1);
-  CHECK(sloppy.links[0].title == "S");
+  // Bound by a prefix; and undeclared, as sloppy feeds write it: read by
+  // the prefix as written.
+  const std::pair<std::string, std::string> one_entry[] = {
+      {"<a:feed xmlns:a=\"" + atom +
+           "\"><a:entry><a:title>P</a:title>"
+           "<a:link href=\"https://p.example.com/\"/></a:entry></a:feed>",
+       "P"},
+      {"<atom:feed><atom:entry><atom:title>S</atom:title>"
+       "<atom:link href=\"https://s.example.com/\"/></atom:entry></atom:feed>",
+       "S"}};
+  for (const auto& [doc, title] : one_entry) {
+    Result one = Parse("auto", doc);
+    REQUIRE(one.ok);
+    REQUIRE(one.links.size() == 1);
+    CHECK(one.links[0].title == title);
+  }
 
   // Under Atom as the default namespace, a foreign or RSS element is not
   // Atom's; one in no namespace is read as in a bare <feed>.
@@ -292,29 +291,25 @@ TEST_CASE("feeds: atom namespace, bound and not", "[feeds]") {
   CHECK(SniffFormat(atom_rss) == "");
   CHECK_FALSE(Parse("auto", atom_rss).ok);
 
-  // Of a declaration written twice the last counts: here the root is in
-  // no namespace, so the Atom <link> is not RSS's.
-  Result twice = Parse(
-      "rss", "<rss version=\"2.0\" xmlns=\"" + atom +
-                 "\" xmlns=\"\"><channel><item><title>T</title>"
-                 "<link xmlns=\"" +
-                 atom +
-                 "\">https://evil.example.com/</link>"
-                 "<link>https://t.example.com/</link></item></channel></rss>");
-  REQUIRE(twice.ok);
-  REQUIRE(twice.links.size() == 1);
-  CHECK(twice.links[0].url == "https://t.example.com/");
-
-  // In RSS, atom:link is not the item's link.
-  Result rss =
-      Parse("rss", "<rss version=\"2.0\" xmlns:atom=\"" + atom +
-                       "\"><channel><item><title>T</title>"
-                       "<atom:link href=\"https://evil.example.com/\"/>"
-                       "<link>https://t.example.com/</link></item>"
-                       "</channel></rss>");
-  REQUIRE(rss.ok);
-  REQUIRE(rss.links.size() == 1);
-  CHECK(rss.links[0].url == "https://t.example.com/");
+  // In RSS, an Atom <link> is not the item's link: one written atom:link,
+  // or one in a document whose root declares the default namespace twice,
+  // the last declaration counting (no namespace).
+  const std::string twice =
+      "<rss version=\"2.0\" xmlns=\"" + atom +
+      "\" xmlns=\"\"><channel><item><title>T</title><link xmlns=\"" + atom +
+      "\">https://evil.example.com/</link>"
+      "<link>https://t.example.com/</link></item></channel></rss>";
+  const std::string prefixed_link =
+      "<rss version=\"2.0\" xmlns:atom=\"" + atom +
+      "\"><channel><item><title>T</title>"
+      "<atom:link href=\"https://evil.example.com/\"/>"
+      "<link>https://t.example.com/</link></item></channel></rss>";
+  for (const std::string& doc : {twice, prefixed_link}) {
+    Result rss = Parse("rss", doc);
+    REQUIRE(rss.ok);
+    REQUIRE(rss.links.size() == 1);
+    CHECK(rss.links[0].url == "https://t.example.com/");
+  }
 }
 
 TEST_CASE("feeds: rss 1.0 rdf items", "[feeds]") {
