@@ -401,9 +401,9 @@ bool AtomText(pugi::xml_node node, RawItem* item, Text* out) {
 // feeds often use "g:" without declaring it.
 //
 // The same walk refuses documents nested deeper than kMaxXmlDepth: pugixml
-// parses and walks without recursion, but no feed nests that
-// deep, and later readers (XPath from the mapping, serialising mixed
-// content) need not be trusted with it.
+// parses and walks without recursion, but no feed nests that deep, and
+// later readers (XPath from the mapping, serialising mixed content) need
+// not be trusted with it.
 class NamespaceRenamer : public pugi::xml_tree_walker {
  public:
   // "only_root_declares": no element but the root declares a namespace
@@ -589,19 +589,14 @@ bool IsAtomFeedRoot(const pugi::xml_document& doc) {
     return false;
   }
   std::string_view uri;
-  bool bound = false;
   for (pugi::xml_attribute a : root.attributes()) {
-    std::string_view attr = a.name();
-    if (attr.substr(0, 5) != "xmlns") continue;
-    attr.remove_prefix(5);
-    if (prefix.empty() ? attr.empty()
-                       : attr.size() == prefix.size() + 1 && attr[0] == ':' &&
-                             attr.substr(1) == prefix) {
+    const char* attr = a.name();
+    if (NamespaceRenamer::IsDeclaration(attr) &&
+        std::string_view(attr[5] == ':' ? attr + 6 : "") == prefix) {
       uri = a.value();
-      bound = true;
     }
   }
-  return bound && uri == kAtomNs;
+  return uri == kAtomNs;
 }
 
 // The names feeds are read by: KnownNamespaces(), except in a document

@@ -268,6 +268,17 @@ TEST_CASE("feeds: atom namespace, bound and not", "[feeds]") {
   CHECK(mixed.links[0].advertiser == "B");
   CHECK(mixed.links[1].title == "None");
 
+  // Of a declaration written twice the last counts, as in the renaming
+  // pass: this root is Atom's <feed>, and an RSS 1.0 title not Atom's.
+  Result last = Parse(
+      "atom", "<feed xmlns=\"\" xmlns=\"" + atom +
+                  "\"><entry><title xmlns=\"http://purl.org/rss/1.0/\">"
+                  "Rss</title><title>A</title>"
+                  "<link href=\"https://a.example.com/\"/></entry></feed>");
+  REQUIRE(last.ok);
+  REQUIRE(last.links.size() == 1);
+  CHECK(last.links[0].title == "A");
+
   // Undeclared "atom:" inside a feed in the Atom namespace, as written by
   // sloppy feeds.
   Result inner =
