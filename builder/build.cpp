@@ -245,6 +245,13 @@ const char* ChangeName(FileChange change) {
                                           : "unchanged";
 }
 
+// Where a topic page's article is read from, and where the page goes in
+// out/.
+std::string ArticlePath(const Site& site, const Page& page) {
+  return (fs::path(site.dir) / page.article()).string();
+}
+std::string PagePath(const Page& page) { return page.slug + "/index.html"; }
+
 // Renders, checks and stages one topic page; a page whose sources or
 // inputs are those of the published copy is kept as it is, without
 // picking links or without rendering. So is a page made from the same
@@ -257,8 +264,8 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
                 const Renderer& renderer, LazyIndex* index,
                 const std::function<bool()>& meanwhile, Publisher* publisher,
                 PageOutcome* out, std::string* err, bool* deferred) {
-  const std::string article = (fs::path(site.dir) / page.article()).string();
-  const std::string path = page.slug + "/index.html";
+  const std::string article = ArticlePath(site, page);
+  const std::string path = PagePath(page);
   // An article with the stamp it had when the published page was made
   // is not read unless the page must be made anew.
   const std::optional<FileNote> recorded = publisher->Recorded(path);
@@ -368,7 +375,7 @@ bool RenderPages(const Site& site, int year, int jobs, const RunLinks& links,
     for (size_t j; (j = next_dir++) < n && !failed;) {
       if (j < next) continue;  // Taken: its renderer makes it.
       std::string e;  // Write() reports what fails here.
-      publisher->PrepareDir(site.pages[j].slug + "/index.html", &e);
+      publisher->PrepareDir(PagePath(site.pages[j]), &e);
       return true;
     }
     return false;
@@ -429,9 +436,8 @@ bool RenderPages(const Site& site, int year, int jobs, const RunLinks& links,
       n,
       [&](size_t i) {
         const Page& page = site.pages[i];
-        return publisher->HasRecord(page.slug + "/index.html")
-                   ? std::string()
-                   : (fs::path(site.dir) / page.article()).string();
+        return publisher->HasRecord(PagePath(page)) ? std::string()
+                                                    : ArticlePath(site, page);
       },
       [&] { return next.load(std::memory_order_relaxed); }, kReadAhead);
   std::vector<std::thread> threads;
@@ -684,8 +690,7 @@ int Check(const Options& options, std::ostream& log) {
   int problems = 0;
   for (const Page& page : site.pages) {
     std::string html;
-    if (!LoadArticle((fs::path(site.dir) / page.article()).string(), page.slug,
-                     &html, &err)) {
+    if (!LoadArticle(ArticlePath(site, page), page.slug, &html, &err)) {
       log << "linkpage: error: " << err << "\n";
       ++problems;
     }
@@ -725,7 +730,7 @@ int Check(const Options& options, std::ostream& log) {
       }
     };
     for (const Page& page : site.pages) {
-      check_file(page.slug + "/index.html", PageKind::kTopic, &page);
+      check_file(PagePath(page), PageKind::kTopic, &page);
     }
     check_file("index.html", PageKind::kIndex, nullptr);
     check_file("privacy-policy/index.html", PageKind::kPrivacy, nullptr);
