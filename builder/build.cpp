@@ -348,10 +348,13 @@ bool RenderPage(const Site& site, int year, uint64_t site_inputs,
   return true;
 }
 
-// How many pages' articles the kernel is asked to read ahead of the
-// renderers: enough for the disk to have many reads under way, few enough
-// (1.6 MB of 3 KB articles) to stay in the page cache until read.
+// How many pages are read ahead of the renderers: enough for the disk to
+// have many reads under way, few enough (1.6 MB of 3 KB articles) to stay
+// in the page cache until read. And by how many threads: the status of a
+// published page waits for one read of its directory, and the threads'
+// reads are under way together.
 constexpr size_t kReadAhead = 512;
+constexpr int kReadAheadThreads = 8;
 
 // Renders the topic pages on "jobs" threads, each with its own copy of the
 // templates. On failure "*err" is the error of the first failing page in
@@ -431,15 +434,22 @@ bool RenderPages(const Site& site, int year, int jobs, const RunLinks& links,
   };
   // The articles of pages the published site has no record of are read
   // (the others only when their stamps changed): the kernel starts on
-  // them ahead of the renderers.
+  // them ahead of the renderers. Of the others, the status of the article
+  // and of the published page is read, the part of a build with nothing
+  // to render that waits on the disk when the site is not in memory.
   ReadAhead read_ahead(
       n,
-      [&](size_t i) {
+      [&](size_t i) -> size_t {
         const Page& page = site.pages[i];
-        return publisher->HasRecord(PagePath(page)) ? std::string()
-                                                    : ArticlePath(site, page);
+        const std::string path = PagePath(page);
+        if (!publisher->HasRecord(path)) {
+          return AdviseContents(ArticlePath(site, page));
+        }
+        return LoadStatus(ArticlePath(site, page)) +
+               LoadStatus(publisher->out_dir() + "/" + path);
       },
-      [&] { return next.load(std::memory_order_relaxed); }, kReadAhead);
+      [&] { return next.load(std::memory_order_relaxed); }, kReadAhead,
+      kReadAheadThreads);
   std::vector<std::thread> threads;
   int count = std::max(1, std::min<int>(jobs, static_cast<int>(n)));
   for (int t = 1; t < count; ++t) threads.emplace_back(work);

@@ -230,47 +230,56 @@ void BackgroundFlush::Run() {
   }
 }
 
-ReadAhead::ReadAhead(size_t count, std::function<std::string(size_t)> path,
-                     std::function<size_t()> position, size_t ahead)
+bool AdviseContents(const std::string& path) {
+  // Only a regular file is opened (see above).
+  struct stat st;
+  if (path.empty() || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return false;
+  }
+  UniqueFd fd(
+      ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return false;
+  }
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_WILLNEED);
+  return true;
+}
+
+bool LoadStatus(const std::string& path) {
+  struct stat st;
+  return !path.empty() && ::stat(path.c_str(), &st) == 0;
+}
+
+ReadAhead::ReadAhead(size_t count, std::function<size_t(size_t)> fetch,
+                     std::function<size_t()> position, size_t ahead,
+                     int threads)
     : count_(count),
-      path_(std::move(path)),
+      fetch_(std::move(fetch)),
       position_(std::move(position)),
       ahead_(ahead) {
   try {
-    thread_ = std::thread(&ReadAhead::Run, this);
+    for (int t = 0; t < threads; ++t)
+      threads_.emplace_back(&ReadAhead::Run, this);
   } catch (const std::system_error&) {
-    // No thread to spare: the files are read as they come.
+    // No more threads to spare: those started do it, or the readers alone.
   }
 }
 
 ReadAhead::~ReadAhead() {
   stop_ = true;
-  if (thread_.joinable()) thread_.join();
+  for (std::thread& t : threads_) t.join();
 }
 
 void ReadAhead::Run() {
   try {
-    for (size_t i = 0; i < count_ && !stop_; ++i) {
+    for (size_t i; !stop_ && (i = next_++) < count_;) {
       size_t taken;
       while (i >= (taken = position_()) + ahead_) {
         if (stop_) return;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
       if (i < taken) continue;  // Its reader has it already.
-      const std::string p = path_(i);
-      // Only a regular file is opened: opening a FIFO would let a writer
-      // waiting on it go, and take it from the reader.
-      struct stat st;
-      if (p.empty() || ::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-        continue;
-      }
-      UniqueFd fd(
-          ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-      if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-        continue;
-      }
-      ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_WILLNEED);
-      ++advised_;
+      advised_ += fetch_(i);
     }
   } catch (const std::exception&) {
     // Out of memory, say: the files are read as they come.

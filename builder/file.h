@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "unique_fd.h"
 
@@ -120,20 +121,27 @@ class BackgroundFlush {
   std::thread thread_;
 };
 
-// Asks the kernel to start reading files before they are read
-// (posix_fadvise WILLNEED), on a thread of its own, in the order they will
-// be read and at most "ahead" files past the readers: a build whose inputs
-// are not in the page cache (a nightly run) then has many reads under way
-// instead of waiting for the disk once per file. Only regular files are
-// read ahead; a file that cannot be opened is passed over (its reader
-// reports it).
+// Asks the kernel to start reading a regular file's contents
+// (posix_fadvise WILLNEED) and returns at once; false when "path" is not
+// a regular file that can be opened (its reader reports that). A FIFO is
+// never opened: that would let a writer waiting on it go.
+bool AdviseContents(const std::string& path);
+
+// Reads the status of "path" (stat), for the file-system metadata on the
+// way to it to be in memory when it is needed; false when there is none.
+bool LoadStatus(const std::string& path);
+
+// Reads ahead for readers that take items 0, 1, ... of "count" in order:
+// "fetch(i)" (AdviseContents, LoadStatus) is called on threads of its own,
+// "threads" at once, for each item the readers have not taken yet and at
+// most "ahead" items past them ("position()": how many they have taken),
+// and returns how many files it read ahead. A build whose inputs are not
+// in memory (a nightly run) then has many reads under way instead of
+// waiting for the disk once per file.
 class ReadAhead {
  public:
-  // "path(i)": the i-th of "count" files, "" for one not to read ahead;
-  // "position()": how many the readers have taken. Both are called on the
-  // read-ahead thread.
-  ReadAhead(size_t count, std::function<std::string(size_t)> path,
-            std::function<size_t()> position, size_t ahead);
+  ReadAhead(size_t count, std::function<size_t(size_t)> fetch,
+            std::function<size_t()> position, size_t ahead, int threads);
   ReadAhead(const ReadAhead&) = delete;
   ReadAhead& operator=(const ReadAhead&) = delete;
   ~ReadAhead();  // Stops.
@@ -145,12 +153,13 @@ class ReadAhead {
   void Run();
 
   const size_t count_;
-  const std::function<std::string(size_t)> path_;
+  const std::function<size_t(size_t)> fetch_;
   const std::function<size_t()> position_;
   const size_t ahead_;
+  std::atomic<size_t> next_{0};  // The next item to read ahead.
   std::atomic<bool> stop_{false};
   std::atomic<size_t> advised_{0};
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace linkpage

@@ -200,8 +200,9 @@ TEST_CASE("file: read-ahead keeps its distance from the readers") {
   }
   std::atomic<size_t> taken{0};
   ReadAhead ahead(
-      paths.size(), [&](size_t i) { return paths[i]; },
-      [&] { return taken.load(); }, 3);
+      paths.size(),
+      [&](size_t i) -> size_t { return AdviseContents(paths[i]); },
+      [&] { return taken.load(); }, 3, 4);
   REQUIRE(AwaitAdvised(ahead, 3));  // Files 0-2, and no further.
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   CHECK(ahead.advised() == 3);
@@ -215,18 +216,41 @@ TEST_CASE("file: read-ahead keeps its distance from the readers") {
   CHECK(AwaitAdvised(ahead, 8));
 }
 
-TEST_CASE("file: read-ahead passes over what is not a regular file") {
+TEST_CASE("file: read-ahead on several threads fetches each item once") {
+  constexpr size_t kItems = 2000;
+  std::vector<std::atomic<int>> fetched(kItems);
+  ReadAhead ahead(
+      kItems,
+      [&](size_t i) -> size_t {
+        ++fetched[i];
+        return 2;  // Two files an item.
+      },
+      [] { return 0; }, kItems, 8);
+  REQUIRE(AwaitAdvised(ahead, 2 * kItems));
+  for (size_t i = 0; i < kItems; ++i) {
+    INFO("item " << i);
+    CHECK(fetched[i] == 1);
+  }
+}
+
+TEST_CASE("file: contents are read ahead of regular files only") {
   TempDir dir;
   WriteFile(dir / "file", "x");
   std::filesystem::create_directory(dir / "dir");
   // A FIFO is not opened (that would hold the thread, or let a waiting
   // writer go and take it from the reader).
   REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
-  const std::vector<std::string> paths = {dir / "fifo", "", dir / "missing",
-                                          dir / "dir", dir / "file"};
-  ReadAhead ahead(
-      paths.size(), [&](size_t i) { return paths[i]; }, [] { return 0; }, 100);
-  CHECK(AwaitAdvised(ahead, 1));
+  CHECK_FALSE(AdviseContents(dir / "fifo"));
+  CHECK_FALSE(AdviseContents(""));
+  CHECK_FALSE(AdviseContents(dir / "missing"));
+  CHECK_FALSE(AdviseContents(dir / "dir"));
+  CHECK(AdviseContents(dir / "file"));
+  // The status of anything there is read, a FIFO's without opening it.
+  CHECK(LoadStatus(dir / "fifo"));
+  CHECK(LoadStatus(dir / "dir"));
+  CHECK(LoadStatus(dir / "file"));
+  CHECK_FALSE(LoadStatus(dir / "missing"));
+  CHECK_FALSE(LoadStatus(""));
 }
 
 TEST_CASE("file: read-ahead stops while it waits for the readers") {
@@ -235,7 +259,8 @@ TEST_CASE("file: read-ahead stops while it waits for the readers") {
   const auto start = std::chrono::steady_clock::now();
   {
     ReadAhead ahead(
-        1000, [&](size_t) { return dir / "a"; }, [] { return 0; }, 1);
+        1000, [&](size_t) -> size_t { return AdviseContents(dir / "a"); },
+        [] { return 0; }, 1, 4);
     REQUIRE(AwaitAdvised(ahead, 1));
   }  // Stops, though 999 files are left.
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
