@@ -30,6 +30,7 @@ ROWS = [
     ("linkpage_warm", "(b) linkpage warm (nothing changed)"),
     ("linkpage_feed_change1", "(c1) linkpage first build after a feed change (fills the staging tree; 1 run)"),
     ("linkpage_feed_change", "(c) linkpage after one feed file changed"),
+    ("linkpage_feed_change_dropped", "(c3) linkpage after a feed change, page cache dropped first (the usual nightly run; root only; 1 run)"),
     ("hugo", "(d) Hugo (fresh public/)"),
     ("floor_write", "(e) floor: open/write/close only"),
     ("floor_write_syncfs", "(e2) floor + one syncfs (as linkpage)"),
