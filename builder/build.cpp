@@ -12,7 +12,6 @@
 #include <mutex>
 #include <optional>
 #include <string_view>
-#include <thread>
 #include <tuple>
 #include <unordered_set>
 
@@ -23,6 +22,7 @@
 #include "linknotes.h"
 #include "lock.h"
 #include "match.h"
+#include "parallel.h"
 #include "publish.h"
 #include "render.h"
 #include "sources.h"
@@ -450,11 +450,7 @@ bool RenderPages(const Site& site, int year, int jobs, const RunLinks& links,
       },
       [&] { return next.load(std::memory_order_relaxed); }, kReadAhead,
       kReadAheadThreads);
-  std::vector<std::thread> threads;
-  int count = std::max(1, std::min<int>(jobs, static_cast<int>(n)));
-  for (int t = 1; t < count; ++t) threads.emplace_back(work);
-  work();
-  for (std::thread& t : threads) t.join();
+  RunOnThreads(std::min<size_t>(std::max(jobs, 1), n), work);
   return !failed;
 }
 

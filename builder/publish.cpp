@@ -12,10 +12,10 @@
 #include <filesystem>
 #include <functional>
 #include <random>
-#include <thread>
 #include <vector>
 
 #include "file.h"
+#include "parallel.h"
 #include "unique_fd.h"
 
 namespace linkpage {
@@ -315,12 +315,7 @@ bool Publisher::StageKept(std::string* err) {
       }
     }
   };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < jobs_ && static_cast<size_t>(t) < old_.size(); ++t) {
-    threads.emplace_back(work);
-  }
-  work();
-  for (std::thread& t : threads) t.join();
+  RunOnThreads(std::min<size_t>(std::max(jobs_, 1), old_.size()), work);
   return !failed;
 }
 

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <optional>
 #include <sstream>
-#include <thread>
 #include <utility>
 
 #include "build.h"
@@ -21,6 +20,7 @@
 #include "hash.h"
 #include "linknotes.h"
 #include "lock.h"
+#include "parallel.h"
 
 namespace linkpage {
 
@@ -382,13 +382,7 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
       logs[i] = feed_log.str();
     }
   };
-  const int jobs = Jobs(options);
-  std::vector<std::thread> threads;
-  for (int t = 1; t < std::min<int>(jobs, static_cast<int>(n)); ++t) {
-    threads.emplace_back(work);
-  }
-  work();
-  for (std::thread& t : threads) t.join();
+  RunOnThreads(std::min<size_t>(std::max(Jobs(options), 1), n), work);
 
   std::string first_error;
   for (size_t i = 0; i < n; ++i) {
@@ -517,13 +511,7 @@ std::vector<LinkRecords> FeedLinks::Take(int jobs) {
       links[i] = std::move(p.links);
     }
   };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < std::min<int>(jobs, static_cast<int>(parts.size()));
-       ++t) {
-    threads.emplace_back(work);
-  }
-  work();
-  for (std::thread& t : threads) t.join();
+  RunOnThreads(std::min<size_t>(std::max(jobs, 1), parts.size()), work);
   for (size_t i = 0; i < parts.size(); ++i) {
     if (changed[i]) changed_while_taken.push_back(parts[i].feed->name);
   }

@@ -1,0 +1,38 @@
+// Work shared by a number of threads.
+#ifndef LINKPAGE_PARALLEL_H_
+#define LINKPAGE_PARALLEL_H_
+
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <thread>
+#include <vector>
+
+namespace linkpage {
+
+// Runs "work" on "count" threads at once (at least one), the calling
+// thread one of them, and returns once every one has returned; an
+// exception "work" throws on the calling thread comes out after that. "work"
+// takes its share from a queue of its own: when no more threads can be started
+// (a limit on processes, say), those that did start, or the calling thread
+// alone, do it all.
+inline void RunOnThreads(size_t count, const std::function<void()>& work) {
+  std::vector<std::thread> threads;
+  struct Join {  // Also when "work" throws on the calling thread.
+    std::vector<std::thread>& threads;
+    ~Join() {
+      for (std::thread& t : threads) t.join();
+    }
+  } join{threads};
+  try {
+    if (count > 1) threads.reserve(count - 1);
+    while (threads.size() + 1 < count) threads.emplace_back(work);
+  } catch (const std::exception&) {
+    // As many as could be started.
+  }
+  work();
+}
+
+}  // namespace linkpage
+
+#endif  // LINKPAGE_PARALLEL_H_
