@@ -1,6 +1,7 @@
 #include "file.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -231,7 +232,6 @@ void BackgroundFlush::Run() {
 }
 
 bool AdviseContents(const std::string& path) {
-  // Only a regular file is opened (see above).
   struct stat st;
   if (path.empty() || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return false;
@@ -247,20 +247,30 @@ bool AdviseContents(const std::string& path) {
 
 bool LoadStatus(const std::string& path) {
   struct stat st;
-  return !path.empty() && ::stat(path.c_str(), &st) == 0;
+  return !path.empty() && ::lstat(path.c_str(), &st) == 0;
+}
+
+int64_t ThreadBlocksRead() {
+  struct rusage usage;
+  return ::getrusage(RUSAGE_THREAD, &usage) == 0 ? usage.ru_inblock : 0;
 }
 
 ReadAhead::ReadAhead(size_t count, std::function<size_t(size_t)> fetch,
                      std::function<size_t()> position, size_t ahead,
-                     int threads)
+                     int threads, std::function<int64_t()> blocks_read)
     : count_(count),
       fetch_(std::move(fetch)),
       position_(std::move(position)),
-      ahead_(ahead) {
+      ahead_(ahead),
+      blocks_read_(std::move(blocks_read)) {
+  const size_t wanted =
+      std::min(static_cast<size_t>(std::max(threads, 0)), count);
   try {
-    for (int t = 0; t < threads; ++t)
+    threads_.reserve(wanted);
+    while (threads_.size() < wanted) {
       threads_.emplace_back(&ReadAhead::Run, this);
-  } catch (const std::system_error&) {
+    }
+  } catch (const std::exception&) {
     // No more threads to spare: those started do it, or the readers alone.
   }
 }
@@ -279,7 +289,15 @@ void ReadAhead::Run() {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
       if (i < taken) continue;  // Its reader has it already.
-      advised_ += fetch_(i);
+      if (!from_disk_ && i % kProbeEvery != 0) continue;
+      const int64_t before = blocks_read_();
+      fetched_ += fetch_(i);
+      if (blocks_read_() != before) {
+        in_memory_ = 0;
+        from_disk_ = true;
+      } else if (from_disk_ && ++in_memory_ >= kInMemory) {
+        from_disk_ = false;
+      }
     }
   } catch (const std::exception&) {
     // Out of memory, say: the files are read as they come.

@@ -1,12 +1,18 @@
 #include "file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -184,11 +190,18 @@ TEST_CASE("file: a background flush stops with writes still coming") {
 }
 
 // Waits up to 10 s for "ahead" to have read "n" files ahead.
-bool AwaitAdvised(const ReadAhead& ahead, size_t n) {
-  for (int i = 0; i < 10000 && ahead.advised() < n; ++i) {
+bool AwaitFetched(const ReadAhead& ahead, size_t n) {
+  for (int i = 0; i < 10000 && ahead.fetched() < n; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  return ahead.advised() == n;
+  return ahead.fetched() == n;
+}
+
+// A count of blocks read from the disk that grows at every look: every
+// read ahead seems to go to the disk, so every item is read ahead.
+std::function<int64_t()> AlwaysFromDisk() {
+  auto blocks = std::make_shared<std::atomic<int64_t>>(0);
+  return [blocks] { return ++*blocks; };
 }
 
 TEST_CASE("file: read-ahead keeps its distance from the readers") {
@@ -202,18 +215,18 @@ TEST_CASE("file: read-ahead keeps its distance from the readers") {
   ReadAhead ahead(
       paths.size(),
       [&](size_t i) -> size_t { return AdviseContents(paths[i]); },
-      [&] { return taken.load(); }, 3, 4);
-  REQUIRE(AwaitAdvised(ahead, 3));  // Files 0-2, and no further.
+      [&] { return taken.load(); }, 3, 4, AlwaysFromDisk());
+  REQUIRE(AwaitFetched(ahead, 3));  // Files 0-2, and no further.
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  CHECK(ahead.advised() == 3);
+  CHECK(ahead.fetched() == 3);
   // Files the readers have taken are passed over (3 and 4), the next are
   // read ahead (5-7).
   taken = 5;
-  REQUIRE(AwaitAdvised(ahead, 6));
+  REQUIRE(AwaitFetched(ahead, 6));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  CHECK(ahead.advised() == 6);
+  CHECK(ahead.fetched() == 6);
   taken = 8;  // To the end: 8 and 9.
-  CHECK(AwaitAdvised(ahead, 8));
+  CHECK(AwaitFetched(ahead, 8));
 }
 
 TEST_CASE("file: read-ahead on several threads fetches each item once") {
@@ -225,32 +238,126 @@ TEST_CASE("file: read-ahead on several threads fetches each item once") {
         ++fetched[i];
         return 2;  // Two files an item.
       },
-      [] { return 0; }, kItems, 8);
-  REQUIRE(AwaitAdvised(ahead, 2 * kItems));
+      [] { return 0; }, kItems, 8, AlwaysFromDisk());
+  REQUIRE(AwaitFetched(ahead, 2 * kItems));
   for (size_t i = 0; i < kItems; ++i) {
     INFO("item " << i);
     CHECK(fetched[i] == 1);
   }
 }
 
+TEST_CASE("file: read-ahead threads wait for the disk together") {
+  // Each fetch waits until three are under way at once (or 10 s pass).
+  std::mutex mu;
+  std::condition_variable cv;
+  int under_way = 0, most = 0;
+  ReadAhead ahead(
+      3,
+      [&](size_t) -> size_t {
+        std::unique_lock<std::mutex> lock(mu);
+        most = std::max(most, ++under_way);
+        cv.notify_all();
+        cv.wait_for(lock, std::chrono::seconds(10), [&] { return most >= 3; });
+        --under_way;
+        return 1;
+      },
+      [] { return 0; }, 3, 3, AlwaysFromDisk());
+  REQUIRE(AwaitFetched(ahead, 3));
+  CHECK(most == 3);
+}
+
+TEST_CASE("file: read-ahead reads every item only while it goes to the disk") {
+  // Items 100-200 are on the disk: reading them ahead reads blocks.
+  constexpr size_t kItems = 400;
+  std::atomic<int64_t> blocks{0};
+  std::vector<size_t> fetched;  // One thread: in order.
+  ReadAhead ahead(
+      kItems,
+      [&](size_t i) -> size_t {
+        fetched.push_back(i);
+        if (i >= 100 && i <= 200) blocks += 8;
+        return 1;
+      },
+      [] { return 0; }, kItems, 1, [&] { return blocks.load(); });
+  constexpr size_t kInMemory = ReadAhead::kInMemory;
+  constexpr size_t kProbeEvery = ReadAhead::kProbeEvery;
+  static_assert(kInMemory % kProbeEvery == 0 && kInMemory < 96);
+  std::vector<size_t> expected;
+  // Every item, until kInMemory in a row are in memory.
+  for (size_t i = 0; i < kInMemory; ++i) expected.push_back(i);
+  // Probes, until one reads the disk (112); then every item, until
+  // kInMemory in a row are in memory again (201 on).
+  for (size_t i = kInMemory; i < 112; i += kProbeEvery) expected.push_back(i);
+  for (size_t i = 112; i <= 200 + kInMemory; ++i) expected.push_back(i);
+  for (size_t i = 272; i < kItems; i += kProbeEvery) expected.push_back(i);
+  REQUIRE(AwaitFetched(ahead, expected.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(fetched == expected);
+}
+
+TEST_CASE("file: read-ahead with nothing to do") {
+  std::atomic<int> calls{0};
+  auto fetch = [&](size_t) -> size_t {
+    ++calls;
+    return 1;
+  };
+  {
+    ReadAhead none(
+        0, fetch, [] { return 0; }, 10, 8, AlwaysFromDisk());
+  }
+  {
+    ReadAhead no_threads(
+        5, fetch, [] { return 0; }, 10, 0, AlwaysFromDisk());
+  }
+  CHECK(calls == 0);
+}
+
 TEST_CASE("file: contents are read ahead of regular files only") {
   TempDir dir;
   WriteFile(dir / "file", "x");
   std::filesystem::create_directory(dir / "dir");
-  // A FIFO is not opened (that would hold the thread, or let a waiting
-  // writer go and take it from the reader).
   REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+  std::filesystem::create_symlink(dir / "file", dir / "to-file");
+  std::filesystem::create_symlink(dir / "fifo", dir / "to-fifo");
+  std::filesystem::create_symlink(dir / "missing", dir / "dangling");
+  CHECK(AdviseContents(dir / "file"));
+  CHECK(AdviseContents(dir / "to-file"));
   CHECK_FALSE(AdviseContents(dir / "fifo"));
+  CHECK_FALSE(AdviseContents(dir / "to-fifo"));
+  CHECK_FALSE(AdviseContents(dir / "dangling"));
   CHECK_FALSE(AdviseContents(""));
   CHECK_FALSE(AdviseContents(dir / "missing"));
   CHECK_FALSE(AdviseContents(dir / "dir"));
-  CHECK(AdviseContents(dir / "file"));
-  // The status of anything there is read, a FIFO's without opening it.
+  // The status of anything there is read, a FIFO's without opening it,
+  // a symbolic link's without following it.
   CHECK(LoadStatus(dir / "fifo"));
   CHECK(LoadStatus(dir / "dir"));
   CHECK(LoadStatus(dir / "file"));
+  CHECK(LoadStatus(dir / "dangling"));
   CHECK_FALSE(LoadStatus(dir / "missing"));
   CHECK_FALSE(LoadStatus(""));
+}
+
+TEST_CASE("file: reading a FIFO ahead does not let its writer go") {
+  TempDir dir;
+  const std::string fifo = dir / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // A writer opening a FIFO waits for a reader to open it.
+  std::atomic<bool> opened{false};
+  std::thread writer([&] {
+    const int fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+    opened = true;
+    if (fd >= 0) ::close(fd);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK_FALSE(AdviseContents(fifo));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK_FALSE(opened);
+  // The reader it waits for.
+  const int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  writer.join();
+  if (fd >= 0) ::close(fd);
+  CHECK(opened);
 }
 
 TEST_CASE("file: read-ahead stops while it waits for the readers") {
@@ -260,8 +367,8 @@ TEST_CASE("file: read-ahead stops while it waits for the readers") {
   {
     ReadAhead ahead(
         1000, [&](size_t) -> size_t { return AdviseContents(dir / "a"); },
-        [] { return 0; }, 1, 4);
-    REQUIRE(AwaitAdvised(ahead, 1));
+        [] { return 0; }, 1, 4, AlwaysFromDisk());
+    REQUIRE(AwaitFetched(ahead, 1));
   }  // Stops, though 999 files are left.
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }
