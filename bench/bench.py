@@ -105,12 +105,14 @@ def sync():
 
 
 def can_drop_caches():
+    """Whether this process may drop the caches (root, not in a container
+    whose /proc/sys is read-only)."""
     return os.access(DROP_CACHES, os.W_OK)
 
 
 def drop_caches():
-    """Empties the kernel's page cache, dentries and inodes (root only), as
-    a nightly run finds them when other work has used the memory since."""
+    """Empties the kernel's page cache, dentries and inodes, as a nightly
+    run finds them when other work has used the memory since."""
     sync()
     with open(DROP_CACHES, "w") as f:
         f.write("3\n")
@@ -536,6 +538,11 @@ def main():
         for stage, us in render.items():
             log("render %s: %.1f us/page" % (stage, us))
         res["render_us"] = render
+    # A feed that an interrupted run left changed (see (c)) is put back.
+    for f in manifest["feeds"]:
+        orig = os.path.join(site, f["file"] + ".orig")
+        if os.path.exists(orig):
+            shutil.move(orig, os.path.join(site, f["file"]))
     lp = Linkpage(os.path.abspath(a.linkpage), site)
     lp.clean()
     purged_at = last_purge()
@@ -627,20 +634,6 @@ def main():
         log("linkpage build after a feed change %d/%d" % (i + 1, runs))
         changed.append(lp.build(rep))
         log("  %.2fs wall" % changed[-1]["wall"])
-    # (c3) once more, with the page cache dropped first (root only): the
-    # usual nightly run, whose feeds changed and whose site is no longer
-    # in memory.
-    if can_drop_caches():
-        change_feed(site, feed["file"], chosen, runs + 1)
-        drop_caches()
-        log("linkpage build after a feed change, page cache dropped")
-        changed_dropped = [lp.build(rep)]
-        log("  %.2fs wall" % changed_dropped[-1]["wall"])
-        sc["linkpage_feed_change_dropped"] = summarize(changed_dropped)
-        sc["linkpage_feed_change_dropped"]["stages"] = stage_medians(
-            changed_dropped)
-    shutil.move(os.path.join(site, feed["file"] + ".orig"),
-                os.path.join(site, feed["file"]))
     sc["linkpage_feed_change"] = summarize(changed)
     sc["linkpage_feed_change"]["stages"] = stage_medians(changed)
     sc["linkpage_feed_change"]["totals"] = changed[-1]["totals"]
@@ -676,6 +669,22 @@ def main():
         sc[key] = summarize(samples)
         log("%s: %.2fs wall" % (key, sc[key]["wall"]))
     discard(floor_out)
+
+    # (c3) after a feed change once more, with the page cache dropped
+    # first (root only): the usual nightly run, whose feeds changed and
+    # whose site is no longer in memory. Last, so that no other run starts
+    # with a dropped cache.
+    if can_drop_caches():
+        change_feed(site, feed["file"], chosen, runs + 1)
+        drop_caches()
+        log("linkpage build after a feed change, page cache dropped")
+        changed_dropped = [lp.build(rep)]
+        log("  %.2fs wall" % changed_dropped[-1]["wall"])
+        sc["linkpage_feed_change_dropped"] = summarize(changed_dropped)
+        sc["linkpage_feed_change_dropped"]["stages"] = stage_medians(
+            changed_dropped)
+    shutil.move(os.path.join(site, feed["file"] + ".orig"),
+                os.path.join(site, feed["file"]))
 
     log("deleting the output trees of the timed runs")
     purge_trash()
