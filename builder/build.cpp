@@ -24,6 +24,7 @@
 #include "match.h"
 #include "parallel.h"
 #include "publish.h"
+#include "read_ahead.h"
 #include "render.h"
 #include "sources.h"
 
