@@ -538,11 +538,6 @@ def main():
         for stage, us in render.items():
             log("render %s: %.1f us/page" % (stage, us))
         res["render_us"] = render
-    # A feed that an interrupted run left changed (see (c)) is put back.
-    for f in manifest["feeds"]:
-        orig = os.path.join(site, f["file"] + ".orig")
-        if os.path.exists(orig):
-            shutil.move(orig, os.path.join(site, f["file"]))
     lp = Linkpage(os.path.abspath(a.linkpage), site)
     lp.clean()
     purged_at = last_purge()

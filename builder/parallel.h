@@ -12,7 +12,8 @@ namespace linkpage {
 
 // Runs "work" on "count" threads at once (at least one), the calling
 // thread one of them, and returns once every one has returned; an
-// exception "work" throws on the calling thread comes out after that. "work"
+// exception "work" throws on the calling thread comes out after that (on
+// another thread, as from any std::thread, it ends the process). "work"
 // takes its share from a queue of its own: when no more threads can be started
 // (a limit on processes, say), those that did start, or the calling thread
 // alone, do it all.

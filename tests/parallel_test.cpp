@@ -28,7 +28,7 @@ TEST_CASE("parallel: work runs on every thread at once") {
   CHECK(ids.count(std::this_thread::get_id()) == 1);
 }
 
-TEST_CASE("parallel: no more than one thread runs on the calling one") {
+TEST_CASE("parallel: count 0 or 1 runs work once, on the calling thread") {
   for (size_t count : {0, 1}) {
     std::atomic<int> runs{0};
     std::thread::id where;
