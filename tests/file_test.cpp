@@ -1,9 +1,6 @@
 #include "file.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>

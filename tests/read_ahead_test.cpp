@@ -1,6 +1,5 @@
 #include "read_ahead.h"
 
-#include <fcntl.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
