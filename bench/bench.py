@@ -562,15 +562,69 @@ def main():
     sc["linkpage_first"] = summarize(first_ever)
     sc["linkpage_first"]["stages"] = stage_medians(first_ever)
 
-    # (a) cold; after the last one, (a2) the first rebuild, which finds an
-    # empty staging tree and so writes every file again (one run: it is the
-    # warm-up that (b) needs anyway).
-    cold = []
-    for i in range(runs):
+    # What the paired runs below need from a cold build's output: the
+    # floor's files and the Hugo site (the links linkpage placed).
+    hugo_dir = os.path.join(work, "hugo")
+    log("making the Hugo site from the same articles and placed links")
+    placed, titles = make_hugo_site(site, lp.out, hugo_dir)
+    res["links_placed"] = placed
+    pack = os.path.join(work, "floor")
+    res["floor_files"] = make_floor_pack(lp.out, pack)
+    floor_out = os.path.join(work, "floor-out")
+
+    # (a) cold, (d) Hugo, (e) the floor and (e2) the floor with syncfs, in
+    # rounds: each round runs each once, back to back, in an order that
+    # turns by one every round. A ratio is then taken within a round, of
+    # runs made a minute apart on the same state of the machine and of the
+    # disk, and the median of the rounds' ratios is reported: the speed of
+    # this machine's disk and CPU moves by 1.5x over minutes, which made
+    # ratios of medians taken ten minutes apart move as much.
+    def run_cold():
         lp.clean()
-        log("linkpage cold build %d/%d" % (i + 1, runs))
-        cold.append(lp.build(rep))
-        log("  %.2fs wall" % cold[-1]["wall"])
+        return lp.build(rep)
+
+    def run_hugo():
+        discard(os.path.join(hugo_dir, "public"))
+        discard(os.path.join(hugo_dir, "resources"))
+        sync()
+        return run_once(["hugo", "--quiet", "--source", hugo_dir])
+
+    def run_floor(extra):
+        def run():
+            discard(floor_out)
+            sync()
+            return run_once([os.path.abspath(a.floor), pack + ".list",
+                             pack + ".bin", floor_out] + extra)
+        return run
+
+    paired = [("linkpage_cold", run_cold)]
+    with_hugo = not a.no_hugo and shutil.which("hugo")
+    if with_hugo:
+        paired.append(("hugo", run_hugo))
+    paired += [("floor_write", run_floor([])),
+               ("floor_write_syncfs", run_floor(["--syncfs"]))]
+    samples = {key: [] for key, _ in paired}
+    res["rounds"] = []
+    for i in range(runs):
+        turn = i % len(paired)
+        order = paired[turn:] + paired[:turn]
+        walls = {}
+        for key, run in order:
+            log("round %d/%d: %s" % (i + 1, runs, key))
+            samples[key].append(run())
+            walls[key] = samples[key][-1]["wall"]
+            log("  %.2fs wall" % walls[key])
+        res["rounds"].append({"order": [key for key, _ in order],
+                              "wall": walls})
+    cold = samples["linkpage_cold"]
+    for key, _ in paired[1:]:
+        sc[key] = summarize(samples[key])
+    if with_hugo:
+        res["hugo_output"] = tree_stats(os.path.join(hugo_dir, "public"))
+        res["hugo_version"] = subprocess.run(["hugo", "version"], capture_output=True,
+                                             text=True).stdout.strip()
+    discard(floor_out)  # out/ is the last round's cold build's.
+
     # (a3) cold again, with the page cache dropped first (root only): a
     # nightly run, whose articles and feeds are no longer in memory.
     if can_drop_caches():
@@ -601,12 +655,6 @@ def main():
     sc["linkpage_warm"]["stages"] = stage_medians(warm)
     sc["linkpage_warm"]["totals"] = warm[-1]["totals"]
 
-    # The links linkpage placed, for the Hugo site and the feed change.
-    hugo_dir = os.path.join(work, "hugo")
-    log("making the Hugo site from the same articles and placed links")
-    placed, titles = make_hugo_site(site, lp.out, hugo_dir)
-    res["links_placed"] = placed
-
     # (c) one feed file changed: 5 of its items that are placed on pages get
     # a new title (a different one every run).
     feed = next(f for f in manifest["feeds"] if f["format"] == "rss")
@@ -634,36 +682,6 @@ def main():
     sc["linkpage_feed_change"]["totals"] = changed[-1]["totals"]
     sc["linkpage_feed_change"]["changed_feed"] = feed["name"]
     sc["linkpage_feed_change"]["changed_items"] = len(chosen)
-
-    # (d) Hugo, fresh public/ every run.
-    if not a.no_hugo and shutil.which("hugo"):
-        hugo = []
-        for i in range(runs):
-            discard(os.path.join(hugo_dir, "public"))
-            discard(os.path.join(hugo_dir, "resources"))
-            log("hugo build %d/%d" % (i + 1, runs))
-            sync()
-            hugo.append(run_once(["hugo", "--quiet", "--source", hugo_dir]))
-            log("  %.2fs wall" % hugo[-1]["wall"])
-        sc["hugo"] = summarize(hugo)
-        res["hugo_output"] = tree_stats(os.path.join(hugo_dir, "public"))
-        res["hugo_version"] = subprocess.run(["hugo", "version"], capture_output=True,
-                                             text=True).stdout.strip()
-
-    # (e) the floor: the same bytes to the same paths, from memory.
-    pack = os.path.join(work, "floor")
-    res["floor_files"] = make_floor_pack(lp.out, pack)
-    floor_out = os.path.join(work, "floor-out")
-    for key, extra in (("floor_write", []), ("floor_write_syncfs", ["--syncfs"])):
-        samples = []
-        for i in range(runs):
-            discard(floor_out)
-            sync()
-            samples.append(run_once([os.path.abspath(a.floor), pack + ".list",
-                                     pack + ".bin", floor_out] + extra))
-        sc[key] = summarize(samples)
-        log("%s: %.2fs wall" % (key, sc[key]["wall"]))
-    discard(floor_out)
 
     # (c3) after a feed change once more, with the page cache dropped
     # first (root only): the usual nightly run, whose feeds changed and

@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 
@@ -88,6 +89,17 @@ def verdict(value, target, le=True, strict=False):
     return "met" if ok else "MISSED"
 
 
+def ratio(r, num, den):
+    """num's wall / den's: the median of the rounds' ratios when both ran
+    in the same rounds (bench.py), else the ratio of the medians."""
+    pairs = [x["wall"] for x in r.get("rounds", [])
+             if num in x["wall"] and den in x["wall"]]
+    if pairs:
+        return statistics.median(x[num] / x[den] for x in pairs)
+    sc = r["scenarios"]
+    return sc[num]["wall"] / sc[den]["wall"]
+
+
 def table(r):
     n = r["pages"]
     sc = r["scenarios"]
@@ -127,17 +139,17 @@ def table(r):
     lines.append("|---|---:|---:|---|")
     cold = sc["linkpage_cold"]
     if "hugo" in sc:
-        v = sc["hugo"]["wall"] / cold["wall"]
+        v = ratio(r, "hugo", "linkpage_cold")
         lines.append("| linkpage cold pages/s / Hugo pages/s | %.1fx | >= %gx | %s |"
                      % (v, TARGETS["vs_hugo"], verdict(v, TARGETS["vs_hugo"], le=False)))
     fl = sc.get("floor_write_syncfs")
     if fl:
-        v = cold["wall"] / fl["wall"]
+        v = ratio(r, "linkpage_cold", "floor_write_syncfs")
         lines.append("| linkpage cold wall / floor+syncfs wall | %.2fx | <= %gx | %s |"
                      % (v, TARGETS["vs_floor"], verdict(v, TARGETS["vs_floor"])))
     fw = sc.get("floor_write")
     if fw:
-        v = cold["wall"] / fw["wall"]
+        v = ratio(r, "linkpage_cold", "floor_write")
         lines.append("| linkpage cold wall / floor (no sync) wall | %.2fx | (<= %gx) | %s |"
                      % (v, TARGETS["vs_floor"], verdict(v, TARGETS["vs_floor"])))
     v = sc["linkpage_warm"]["wall"] / cold["wall"]
@@ -146,6 +158,7 @@ def table(r):
     v = sc["linkpage_feed_change"]["wall"] / cold["wall"]
     lines.append("| feed-change wall / cold wall | %.2fx | (< %gx) | %s |"
                  % (v, TARGETS["warm_cold"], verdict(v, TARGETS["warm_cold"], strict=True)))
+    rounds = r.get("rounds", [])
     peak = max(sc[k]["rss_kib"] for k in sc if k.startswith("linkpage")) / 1024
     if n >= 100000:
         lines.append("| linkpage peak RSS at %s pages | %.1f MiB | < %d MiB | %s |"
@@ -155,6 +168,17 @@ def table(r):
         lines.append("| linkpage peak RSS (any scenario) | %.1f MiB | (< %d MiB at 100k) | |"
                      % (peak, TARGETS["rss_100k_mib"]))
     lines.append("")
+    if rounds:
+        lines.append(
+            "Against Hugo and the floor: the median of %d rounds' ratios. Each round "
+            "runs (a), (d), (e) and (e2) once, back to back, the order turning by one "
+            "a round, so that each ratio compares runs made within a minute or so, on "
+            "the same state of the machine and the disk. The rounds' ratios, cold "
+            "wall / floor+syncfs wall: %s."
+            % (len(rounds), ", ".join(
+                "%.2fx" % (x["wall"]["linkpage_cold"] / x["wall"]["floor_write_syncfs"])
+                for x in rounds if "floor_write_syncfs" in x["wall"])))
+        lines.append("")
     lines.append("Derived from `--report` (labelled estimates, not direct measurements):")
     lines.append("")
     st = cold.get("stages", {})
