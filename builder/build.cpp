@@ -253,6 +253,17 @@ std::string ArticlePath(const Site& site, const Page& page) {
 }
 std::string PagePath(const Page& page) { return page.slug + "/index.html"; }
 
+}  // namespace
+
+PageReadAhead ReadAheadFor(const Site& site, const Page& page,
+                           const Publisher& publisher) {
+  const std::string path = PagePath(page);
+  if (!publisher.HasRecord(path)) return {ArticlePath(site, page), {}};
+  return {"", {ArticlePath(site, page), publisher.out_dir() + "/" + path}};
+}
+
+namespace {
+
 // Renders, checks and stages one topic page; a page whose sources or
 // inputs are those of the published copy is kept as it is, without
 // picking links or without rendering. So is a page made from the same
@@ -433,21 +444,20 @@ bool RenderPages(const Site& site, int year, int jobs, const RunLinks& links,
       }
     }
   };
-  // The articles of pages the published site has no record of are read
-  // (the others only when their stamps changed): the kernel starts on
-  // them ahead of the renderers. Of the others, the status of the article
-  // and of the published page is read, the part of a build with nothing
-  // to render that waits on the disk when the site is not in memory.
+  // The kernel starts on what the renderers will read (ReadAheadFor())
+  // ahead of them: of a page with nothing to render, the statuses are the
+  // part of a build that waits on the disk when the site is not in memory.
   ReadAhead read_ahead(
       n,
       [&](size_t i) -> size_t {
-        const Page& page = site.pages[i];
-        const std::string path = PagePath(page);
-        if (!publisher->HasRecord(path)) {
-          return AdviseContents(ArticlePath(site, page));
+        const PageReadAhead ahead =
+            ReadAheadFor(site, site.pages[i], *publisher);
+        size_t blocks =
+            ahead.contents.empty() ? 0 : AdviseContents(ahead.contents);
+        for (const std::string& path : ahead.statuses) {
+          blocks += LoadStatus(path);
         }
-        return LoadStatus(ArticlePath(site, page)) +
-               LoadStatus(publisher->out_dir() + "/" + path);
+        return blocks;
       },
       [&] { return next.load(std::memory_order_relaxed); }, kReadAhead,
       kReadAheadThreads);

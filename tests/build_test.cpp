@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <ctime>
 #include <filesystem>
-#include <chrono>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -20,6 +20,7 @@
 #include "config.h"
 #include "feeds.h"
 #include "lock.h"
+#include "publish.h"
 #include "test_util.h"
 
 namespace linkpage {
@@ -674,6 +675,41 @@ TEST_CASE("build: an article is read again when its stamp changes") {
   Report r4;
   CHECK(build(&r4) == "changed");
   CHECK(ReadFile(html).find("A new closing paragraph.") != std::string::npos);
+}
+
+TEST_CASE("build: what is read ahead of a published page and of a new one") {
+  TempDir dir;
+  CopyExampleSite(dir.path());
+  std::ostringstream log;
+  REQUIRE(Build(SiteOptions(dir.path()), log) == kExitPublished);
+  Site site;
+  std::string err;
+  REQUIRE(LoadSite(dir.path(), FakeEnv(), &site, &err));
+  Publisher publisher(dir / "out");
+  REQUIRE(publisher.Begin(&err));
+  const Page& page = site.pages[0];
+  const std::string article = dir / page.article();
+  const std::string html = dir / ("out/" + page.slug + "/index.html");
+  REQUIRE(fs::is_regular_file(article));
+  REQUIRE(fs::is_regular_file(html));
+
+  // Published: the statuses its renderer looks at, no contents.
+  const PageReadAhead kept = ReadAheadFor(site, page, publisher);
+  CHECK(kept.contents.empty());
+  REQUIRE(kept.statuses.size() == 2);
+  CHECK(fs::exists(kept.statuses[0]));
+  CHECK(fs::exists(kept.statuses[1]));
+  CHECK(fs::equivalent(kept.statuses[0], article));
+  CHECK(fs::equivalent(kept.statuses[1], html));
+
+  // Not published yet: the article, whose contents will be read.
+  Page fresh = page;
+  fresh.slug = "not-published-yet";
+  WriteFile(dir / fresh.article(), "A new page.\n");
+  const PageReadAhead made = ReadAheadFor(site, fresh, publisher);
+  CHECK(made.statuses.empty());
+  REQUIRE(fs::exists(made.contents));
+  CHECK(fs::equivalent(made.contents, dir / fresh.article()));
 }
 
 TEST_CASE("build: a published page edited by hand is made anew") {
