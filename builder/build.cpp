@@ -262,6 +262,12 @@ PageReadAhead ReadAheadFor(const Site& site, const Page& page,
   return {"", {ArticlePath(site, page), publisher.out_dir() + "/" + path}};
 }
 
+size_t PageReadAhead::Fetch() const {
+  size_t files = contents.empty() ? 0 : AdviseContents(contents);
+  for (const std::string& path : statuses) files += LoadStatus(path);
+  return files;
+}
+
 namespace {
 
 // Renders, checks and stages one topic page; a page whose sources or
@@ -449,15 +455,8 @@ bool RenderPages(const Site& site, int year, int jobs, const RunLinks& links,
   // part of a build that waits on the disk when the site is not in memory.
   ReadAhead read_ahead(
       n,
-      [&](size_t i) -> size_t {
-        const PageReadAhead ahead =
-            ReadAheadFor(site, site.pages[i], *publisher);
-        size_t blocks =
-            ahead.contents.empty() ? 0 : AdviseContents(ahead.contents);
-        for (const std::string& path : ahead.statuses) {
-          blocks += LoadStatus(path);
-        }
-        return blocks;
+      [&](size_t i) {
+        return ReadAheadFor(site, site.pages[i], *publisher).Fetch();
       },
       [&] { return next.load(std::memory_order_relaxed); }, kReadAhead,
       kReadAheadThreads);

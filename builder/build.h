@@ -3,6 +3,7 @@
 #ifndef LINKPAGE_BUILD_H_
 #define LINKPAGE_BUILD_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -41,6 +42,10 @@ int Check(const Options& options, std::ostream& log);
 struct PageReadAhead {
   std::string contents;               // A path, or "".
   std::vector<std::string> statuses;  // Paths.
+
+  // Reads them ahead (AdviseContents, LoadStatus); returns how many files
+  // it read.
+  size_t Fetch() const;
 };
 PageReadAhead ReadAheadFor(const Site& site, const Page& page,
                            const Publisher& publisher);

@@ -701,6 +701,7 @@ TEST_CASE("build: what is read ahead of a published page and of a new one") {
   CHECK(fs::exists(kept.statuses[1]));
   CHECK(fs::equivalent(kept.statuses[0], article));
   CHECK(fs::equivalent(kept.statuses[1], html));
+  CHECK(kept.Fetch() == 2);
 
   // Not published yet: the article, whose contents will be read.
   Page fresh = page;
@@ -710,6 +711,7 @@ TEST_CASE("build: what is read ahead of a published page and of a new one") {
   CHECK(made.statuses.empty());
   REQUIRE(fs::exists(made.contents));
   CHECK(fs::equivalent(made.contents, dir / fresh.article()));
+  CHECK(made.Fetch() == 1);
 }
 
 TEST_CASE("build: a published page edited by hand is made anew") {
