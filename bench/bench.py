@@ -573,10 +573,11 @@ def main():
     floor_out = os.path.join(work, "floor-out")
 
     # (a) cold, (d) Hugo, (e) the floor and (e2) the floor with syncfs, in
-    # rounds: each round runs each once, back to back, in an order that
-    # turns by one every round. A ratio is then taken within a round, of
+    # sets: each set runs each once, back to back, in an order that turns
+    # by one every set and runs backwards every other set (so that no run
+    # always follows the same one). A ratio is then taken within a set, of
     # runs made a minute apart on the same state of the machine and of the
-    # disk, and the median of the rounds' ratios is reported: the speed of
+    # disk, and the median of the sets' ratios is reported: the speed of
     # this machine's disk and CPU moves by 1.5x over minutes, which made
     # ratios of medians taken ten minutes apart move as much.
     def run_cold():
@@ -608,9 +609,11 @@ def main():
     for i in range(runs):
         turn = i % len(paired)
         order = paired[turn:] + paired[:turn]
+        if i % 2:
+            order.reverse()
         walls = {}
         for key, run in order:
-            log("round %d/%d: %s" % (i + 1, runs, key))
+            log("set %d/%d: %s" % (i + 1, runs, key))
             samples[key].append(run())
             walls[key] = samples[key][-1]["wall"]
             log("  %.2fs wall" % walls[key])
@@ -623,7 +626,7 @@ def main():
         res["hugo_output"] = tree_stats(os.path.join(hugo_dir, "public"))
         res["hugo_version"] = subprocess.run(["hugo", "version"], capture_output=True,
                                              text=True).stdout.strip()
-    discard(floor_out)  # out/ is the last round's cold build's.
+    discard(floor_out)  # out/ is the last set's cold build's.
 
     # (a3) cold again, with the page cache dropped first (root only): a
     # nightly run, whose articles and feeds are no longer in memory.

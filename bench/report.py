@@ -90,8 +90,8 @@ def verdict(value, target, le=True, strict=False):
 
 
 def ratio(r, num, den):
-    """num's wall / den's: the median of the rounds' ratios when both ran
-    in the same rounds (bench.py), else the ratio of the medians."""
+    """num's wall / den's: the median of the sets' ratios when both ran in
+    the same sets of runs (bench.py), else the ratio of the medians."""
     pairs = [x["wall"] for x in r.get("rounds", [])
              if num in x["wall"] and den in x["wall"]]
     if pairs:
@@ -169,15 +169,19 @@ def table(r):
                      % (peak, TARGETS["rss_100k_mib"]))
     lines.append("")
     if rounds:
+        tags = {key: label.split(")")[0] + ")" for key, label in ROWS}
         lines.append(
-            "Against Hugo and the floor: the median of %d rounds' ratios. Each round "
-            "runs (a), (d), (e) and (e2) once, back to back, the order turning by one "
-            "a round, so that each ratio compares runs made within a minute or so, on "
-            "the same state of the machine and the disk. The rounds' ratios, cold "
-            "wall / floor+syncfs wall: %s."
-            % (len(rounds), ", ".join(
-                "%.2fx" % (x["wall"]["linkpage_cold"] / x["wall"]["floor_write_syncfs"])
-                for x in rounds if "floor_write_syncfs" in x["wall"])))
+            "Against %s: the median of the ratios of %d set%s of runs. Each set runs "
+            "%s once, back to back, in an order that turns by one every set and runs "
+            "backwards every other set, so that each ratio compares runs made within "
+            "a minute or so, on the same state of the machine and the disk. Each "
+            "set's cold wall / floor+syncfs wall: %s."
+            % ("Hugo and the floor" if "hugo" in rounds[0]["wall"] else "the floor",
+               len(rounds), "" if len(rounds) == 1 else "s",
+               ", ".join(tags.get(k, k) for k in rounds[0]["order"]),
+               ", ".join(
+                   "%.2fx" % (x["wall"]["linkpage_cold"] / x["wall"]["floor_write_syncfs"])
+                   for x in rounds if "floor_write_syncfs" in x["wall"])))
         lines.append("")
     lines.append("Derived from `--report` (labelled estimates, not direct measurements):")
     lines.append("")
