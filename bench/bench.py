@@ -28,6 +28,9 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import gen_site  # noqa: E402
 
+# The size the scaling target compares larger sites with.
+SCALE_REF = 10000
+
 TARGETS = {
     "vs_hugo": 10.0,       # linkpage cold pages/s / Hugo pages/s >= 10
     "vs_floor": 1.3,       # linkpage cold wall / floor wall <= 1.3
@@ -506,6 +509,17 @@ def main():
     res["feeds"] = manifest["feeds"]
     res["input"] = {"articles": tree_stats(os.path.join(site, "articles")),
                     "feeds": tree_stats(os.path.join(site, "link-feeds", "samples"))}
+    # Above SCALE_REF pages, the sets of timed runs below also time a cold
+    # build of a SCALE_REF-page site (the same generator and seed), so that
+    # the scaling target compares builds made minutes apart, not runs of
+    # the bench made at other times.
+    ref_site = None
+    if n > SCALE_REF:
+        ref_site = os.path.join(work, "ref-%d" % SCALE_REF, "site")
+        log("generating the %d-page reference site in %s" % (SCALE_REF, ref_site))
+        discard(ref_site)
+        gen_site.generate(ref_site, SCALE_REF, os.path.join(REPO, "templates"),
+                          a.mapped)
 
     # Feed parsing per format and rendering per page, one core, no I/O:
     # the stage benchmarks time the library calls on the same site. They
@@ -604,6 +618,16 @@ def main():
         paired.append(("hugo", run_hugo))
     paired += [("floor_write", run_floor([])),
                ("floor_write_syncfs", run_floor(["--syncfs"]))]
+    if ref_site:
+        lp_ref = Linkpage(os.path.abspath(a.linkpage), ref_site)
+        log("reference site: first build (not timed; fills its feed cache)")
+        lp_ref.clean()
+        lp_ref.build(rep)
+
+        def run_ref():
+            lp_ref.clean()
+            return lp_ref.build(rep)
+        paired.append(("linkpage_cold_ref", run_ref))
     samples = {key: [] for key, _ in paired}
     res["rounds"] = []
     for i in range(runs):
@@ -627,6 +651,8 @@ def main():
         res["hugo_version"] = subprocess.run(["hugo", "version"], capture_output=True,
                                              text=True).stdout.strip()
     discard(floor_out)  # out/ is the last set's cold build's.
+    if ref_site:
+        discard(ref_site)
 
     # (a3) cold again, with the page cache dropped first (root only): a
     # nightly run, whose articles and feeds are no longer in memory.
