@@ -84,5 +84,5 @@ done
 python3 bench/bench.py --pages "$N" --runs "$RUNS" --linkpage "$LINKPAGE" \
   "${STAGES[@]}" \
   --floor "$WORK/floor" --work "$WORK" "${MAPPED[@]}" "${NO_HUGO_FLAG[@]}" \
-  --command "$([[ $RUNS != 3 ]] && echo "RUNS=$RUNS ")bench/run.sh $N"
+  --command "$([[ $RUNS != 3 ]] && echo "RUNS=$RUNS ")$([[ -n ${NO_HUGO:-} ]] && echo "NO_HUGO=1 ")bench/run.sh $N"
 python3 bench/report.py --work "$WORK" --linkpage "$LINKPAGE" --pages "$N"
