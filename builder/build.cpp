@@ -460,7 +460,7 @@ bool RenderPages(const Site& site, int year, int jobs, const RunLinks& links,
       },
       [&] { return next.load(std::memory_order_relaxed); }, kReadAhead,
       kReadAheadThreads);
-  RunOnThreads(std::min<size_t>(std::max(jobs, 1), n), work);
+  RunOnThreads(jobs, n, work);
   return !failed;
 }
 

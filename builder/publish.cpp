@@ -315,7 +315,7 @@ bool Publisher::StageKept(std::string* err) {
       }
     }
   };
-  RunOnThreads(std::min<size_t>(std::max(jobs_, 1), old_.size()), work);
+  RunOnThreads(jobs_, old_.size(), work);
   return !failed;
 }
 

@@ -382,7 +382,7 @@ bool GatherFeeds(const Site& site, const Options& options, std::ostream& log,
       logs[i] = feed_log.str();
     }
   };
-  RunOnThreads(std::min<size_t>(std::max(Jobs(options), 1), n), work);
+  RunOnThreads(Jobs(options), n, work);
 
   std::string first_error;
   for (size_t i = 0; i < n; ++i) {
@@ -511,7 +511,7 @@ std::vector<LinkRecords> FeedLinks::Take(int jobs) {
       links[i] = std::move(p.links);
     }
   };
-  RunOnThreads(std::min<size_t>(std::max(jobs, 1), parts.size()), work);
+  RunOnThreads(jobs, parts.size(), work);
   for (size_t i = 0; i < parts.size(); ++i) {
     if (changed[i]) changed_while_taken.push_back(parts[i].feed->name);
   }

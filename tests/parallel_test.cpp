@@ -17,7 +17,7 @@ TEST_CASE("parallel: work runs on every thread at once") {
   std::mutex mu;
   std::condition_variable cv;
   std::set<std::thread::id> ids;
-  RunOnThreads(4, [&] {
+  RunOnThreads(4, 100, [&] {
     std::unique_lock<std::mutex> lock(mu);
     ids.insert(std::this_thread::get_id());
     cv.notify_all();
@@ -28,16 +28,26 @@ TEST_CASE("parallel: work runs on every thread at once") {
   CHECK(ids.count(std::this_thread::get_id()) == 1);
 }
 
-TEST_CASE("parallel: count 0 or 1 runs work once, on the calling thread") {
-  for (size_t count : {0, 1}) {
-    std::atomic<int> runs{0};
-    std::thread::id where;
-    RunOnThreads(count, [&] {
+TEST_CASE("parallel: no more threads than items, and at least one") {
+  struct Case {
+    int jobs;
+    size_t items, threads;
+  };
+  for (const Case& c : {Case{4, 2, 2}, Case{4, 1, 1}, Case{4, 0, 1},
+                        Case{1, 9, 1}, Case{0, 9, 1}, Case{-3, 9, 1}}) {
+    INFO("jobs " << c.jobs << ", items " << c.items);
+    std::mutex mu;
+    std::set<std::thread::id> ids;
+    size_t runs = 0;
+    RunOnThreads(c.jobs, c.items, [&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::lock_guard<std::mutex> lock(mu);
+      ids.insert(std::this_thread::get_id());
       ++runs;
-      where = std::this_thread::get_id();
     });
-    CHECK(runs == 1);
-    CHECK(where == std::this_thread::get_id());
+    CHECK(runs == c.threads);
+    CHECK(ids.size() == c.threads);
+    CHECK(ids.count(std::this_thread::get_id()) == 1);
   }
 }
 
@@ -45,7 +55,7 @@ TEST_CASE("parallel: a throw on the calling thread waits for the others") {
   std::atomic<int> finished{0};
   const std::thread::id caller = std::this_thread::get_id();
   CHECK_THROWS_AS(
-      RunOnThreads(3,
+      RunOnThreads(3, 3,
                    [&] {
                      if (std::this_thread::get_id() == caller) {
                        throw std::runtime_error("failed");
