@@ -563,40 +563,46 @@ auto SpecialIn(Byte c, unsigned char amp) {
   return (c < 0x20) | (c >= 0x7F) | (c == '<') | (c == ']') | (c == amp);
 }
 
+// Whether the sixteen bytes at "b" hold none of the bytes SpecialIn
+// refuses and no two spaces in a row; "prev_space": the byte before them
+// is a space.
+[[gnu::always_inline]] inline bool BlockIsClean(const char* b, bool prev_space,
+                                                unsigned char amp) {
+  const Bytes16 v = Load16(b);
+  if (Any(SpecialIn(v, amp))) return false;
+  uint64_t spaces[2];
+  // Two adjacent bytes are spaces: within either word (in either byte
+  // order), across the two, or the first here and the byte before.
+  Words(v == ' ', spaces);
+  return (spaces[0] & (spaces[0] << 8)) == 0 &&
+         (spaces[1] & (spaces[1] << 8)) == 0 && !(b[7] == ' ' && b[8] == ' ') &&
+         !(prev_space && b[0] == ' ');
+}
+
 // True when CleanText leaves "s" as it is (before truncation): printable
 // ASCII without '<', ']' or (unless "amp_ok") '&', no space at either end
-// and never two spaces in a row. Sixteen bytes at a time, then the rest.
+// and never two spaces in a row. Sixteen bytes at a time; the last bytes
+// as the sixteen that end the text (which overlap bytes already looked
+// at), or, in a text shorter than that, padded with a letter.
 bool IsCleanAscii(std::string_view s, bool amp_ok) {
   const size_t n = s.size();
   if (n == 0) return true;
   if (s.front() == ' ' || s.back() == ' ') return false;
   const char* p = s.data();
+  const unsigned char amp = amp_ok ? 0 : '&';
+  if (n < 16) {
+    char block[16];
+    std::memset(block, 'a', sizeof(block));
+    std::memcpy(block, p, n);
+    return BlockIsClean(block, false, amp);
+  }
   size_t i = 0;
   bool prev_space = false;  // The byte before p[i] is a space.
-  const unsigned char amp = amp_ok ? 0 : '&';
   for (; i + 16 <= n; i += 16) {
-    const Bytes16 v = Load16(p + i);
-    if (Any(SpecialIn(v, amp))) return false;
-    uint64_t spaces[2];
-    // Two adjacent bytes are spaces: within either word (in either byte
-    // order), across the two, or the first here and the last of the
-    // sixteen before.
-    Words(v == ' ', spaces);
-    if ((spaces[0] & (spaces[0] << 8)) != 0 ||
-        (spaces[1] & (spaces[1] << 8)) != 0 ||
-        (p[i + 7] == ' ' && p[i + 8] == ' ') || (prev_space && p[i] == ' ')) {
-      return false;
-    }
+    if (!BlockIsClean(p + i, prev_space, amp)) return false;
     prev_space = p[i + 15] == ' ';
   }
-  for (; i < n; ++i) {
-    const unsigned char c = static_cast<unsigned char>(p[i]);
-    if (SpecialIn(c, amp)) return false;
-    const bool space = c == ' ';
-    if (space && prev_space) return false;
-    prev_space = space;
-  }
-  return true;
+  return i == n || BlockIsClean(p + n - 16, p[n - 17] == ' ', amp);
 }
 
 bool IsFastSpace(char c) {
