@@ -183,6 +183,13 @@ class ItemSink {
   // Counts an item node; false when it is past the cap and must be skipped.
   bool Count() { return ++stats_->items <= kMaxItemsPerFeed; }
 
+  // Makes room for the links of "items" more items (up to the cap), so
+  // that the links are not moved while the vector grows.
+  void Reserve(size_t items) {
+    links_->reserve(links_->size() +
+                    std::min(items, static_cast<size_t>(kMaxItemsPerFeed)));
+  }
+
   void Add(const RawItem& raw) {
     std::string_view url;
     for (std::string_view candidate : raw.urls) {
@@ -309,7 +316,11 @@ std::string_view DirectText(pugi::xml_node node, RawItem* item) {
   std::string_view first;
   std::string joined;
   int pieces = 0;
-  for (pugi::xml_node child : node.children()) {
+  // first_child() and next_sibling(), not children(): each step of
+  // pugixml's iterators is a call into the library, and every item of a
+  // feed reads several such values.
+  for (pugi::xml_node child = node.first_child(); child;
+       child = child.next_sibling()) {
     if (!IsTextNode(child)) continue;
     if (++pieces == 1) {
       first = child.value();
@@ -853,17 +864,16 @@ void ReadRssItem(pugi::xml_node node, XmlItem* x, ItemSink* sink) {
 }
 
 void ReadRss(const pugi::xml_document& doc, ItemSink* sink) {
-  XmlItem x;
+  std::vector<pugi::xml_node> items;
   pugi::xml_node root = doc.document_element();
   for (pugi::xml_node channel : root.children("channel")) {
-    for (pugi::xml_node item : channel.children("item")) {
-      ReadRssItem(item, &x, sink);
-    }
+    for (pugi::xml_node item : channel.children("item")) items.push_back(item);
   }
   // RSS 1.0 puts items beside the channel; some RSS 0.9x feeds do too.
-  for (pugi::xml_node item : root.children("item")) {
-    ReadRssItem(item, &x, sink);
-  }
+  for (pugi::xml_node item : root.children("item")) items.push_back(item);
+  sink->Reserve(items.size());
+  XmlItem x;
+  for (pugi::xml_node item : items) ReadRssItem(item, &x, sink);
 }
 
 // The local name of an Atom element, "" for another: Atom's elements are
@@ -916,13 +926,17 @@ void ReadAtomEntry(pugi::xml_node node, XmlItem* x, ItemSink* sink) {
 }
 
 void ReadAtom(const pugi::xml_document& doc, ItemSink* sink) {
-  XmlItem x;
-  for (pugi::xml_node entry : doc.document_element().children()) {
+  std::vector<pugi::xml_node> entries;
+  for (pugi::xml_node entry = doc.document_element().first_child(); entry;
+       entry = entry.next_sibling()) {
     if (entry.type() == pugi::node_element &&
         AtomName(entry.name()) == "entry") {
-      ReadAtomEntry(entry, &x, sink);
+      entries.push_back(entry);
     }
   }
+  sink->Reserve(entries.size());
+  XmlItem x;
+  for (pugi::xml_node entry : entries) ReadAtomEntry(entry, &x, sink);
 }
 
 // ---------------------------------------------------------------------------
