@@ -54,11 +54,9 @@ bool IsText(const pugi::xml_node& n) {
   return t == pugi::node_pcdata || t == pugi::node_cdata;
 }
 
-// Calls f(value) for each text node below "n" in document order, without
-// recursion (an article may nest blocks deeper than the stack allows),
-// until f returns false.
 // Calls "f(node)" for every node below "n" in document order, without
-// recursion; stops when "f" returns false.
+// recursion (an article may nest blocks deeper than the stack allows);
+// stops when "f" returns false.
 template <typename F>
 void ForEachDescendant(const pugi::xml_node& n, F f) {
   pugi::xml_node c = n.first_child();
@@ -74,6 +72,8 @@ void ForEachDescendant(const pugi::xml_node& n, F f) {
   }
 }
 
+// Calls "f(value)" for each text node below "n" in document order, until
+// "f" returns false.
 template <typename F>
 void ForEachText(const pugi::xml_node& n, F f) {
   ForEachDescendant(n, [&](const pugi::xml_node& c) {
