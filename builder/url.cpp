@@ -59,15 +59,20 @@ uint8_t ClassOf(char c) { return kByteClasses[static_cast<unsigned char>(c)]; }
 
 // The classes of the bytes of "text" that mark a URL as bad, kNeverInUrl
 // and kNonAscii, ORed: sixteen bytes at a time while they are printable
-// ASCII that URLs may hold (nearly always to the end), then byte by byte.
+// ASCII that URLs may hold (nearly always to the end, and then the last
+// bytes as the sixteen that end the text), else byte by byte.
 uint8_t ClassesIn(std::string_view text) {
   const char* p = text.data();
   const size_t n = text.size();
+  const auto bad = [](const char* at) {
+    const Bytes16 v = Load16(at);
+    return Any(NeverInUrl(v) | (v >= 0x80));
+  };
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    const Bytes16 v = Load16(p + i);
-    if (Any(NeverInUrl(v) | (v >= 0x80))) break;
+    if (bad(p + i)) break;
   }
+  if (i < n && n >= 16 && i + 16 > n && !bad(p + n - 16)) return 0;
   uint8_t seen = 0;
   for (; i < n; ++i) seen |= ClassOf(p[i]) & (kNeverInUrl | kNonAscii);
   return seen;
@@ -79,15 +84,18 @@ uint8_t ClassesIn(std::string_view text) {
 bool IsValidRegName(std::string_view host) {
   if (host.empty() || host.size() > kMaxHostBytes) return false;
   uint8_t common = kInRegName;  // The classes every byte has.
-  for (char c : host) common &= ClassOf(c);
-  if (!common) return false;
-  for (size_t start = 0;;) {
-    const size_t dot = host.find('.', start);
-    const size_t end = dot == std::string_view::npos ? host.size() : dot;
-    if (end == start || end - start > kMaxLabelBytes) return false;
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
+  size_t label = 0;             // Bytes of the label so far.
+  for (char c : host) {
+    common &= ClassOf(c);
+    if (c != '.') {
+      if (++label > kMaxLabelBytes) return false;
+    } else if (label == 0) {
+      return false;
+    } else {
+      label = 0;
+    }
   }
+  return common != 0 && label != 0;
 }
 
 bool IsValidIpv6Literal(std::string_view bracketed) {

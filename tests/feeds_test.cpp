@@ -76,6 +76,34 @@ std::string Rdf(const std::string& items) {
 
 }  // namespace
 
+// Items come in document order: each channel's, then those beside the
+// channels (RSS 1.0, some RSS 0.9x), however the document mixes them.
+TEST_CASE("feeds: rss items of every channel, then those beside them",
+          "[feeds]") {
+  auto item = [](const std::string& t) {
+    return "<item><title>" + t + "</title><link>https://a.example/" + t +
+           "</link></item>";
+  };
+  const std::string doc = "<rss version=\"2.0\">" + item("r1") + "<channel>" +
+                          item("c1") + item("c2") + "</channel>" + item("r2") +
+                          "<channel>" + item("d1") + "</channel></rss>";
+  Result r = Parse("rss", doc);
+  REQUIRE(r.ok);
+  std::vector<std::string> titles;
+  for (const Link& link : r.links) titles.push_back(link.title);
+  CHECK(titles == std::vector<std::string>{"c1", "c2", "d1", "r1", "r2"});
+
+  // Appended to links already there, which stay as they were.
+  Result more;
+  more.links.resize(1);
+  more.links[0].title = "before";
+  REQUIRE(ParseFeed(Feed("rss"), doc, &more.links, &more.stats, &more.err));
+  REQUIRE(more.links.size() == 6);
+  CHECK(more.links[0].title == "before");
+  CHECK(more.links[1].title == "c1");
+  CHECK(more.links[5].title == "r2");
+}
+
 TEST_CASE("feeds: rss google merchant fields", "[feeds]") {
   Result r =
       Parse(Feed("rss", "wellness-offers"), ReadFixture("rss_merchant.xml"));

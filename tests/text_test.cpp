@@ -321,9 +321,10 @@ TEST_CASE("text: CleanText without a practical limit", "[text]") {
   CHECK(CleanText(" a  <b>b</b> ", no_limit, false) == "a b");
 }
 
-// The shortcuts read 16, 8 and 1 bytes at a time: every byte value at
-// every position of texts of up to 40 bytes (two 16-byte blocks, an 8-byte
-// word and a tail) gives what the byte-by-byte pipeline gives.
+// The shortcuts read 16, 8 and 1 bytes at a time, and a text's last bytes
+// as the sixteen that end it (or padded, under sixteen): every byte value
+// at every position of texts of up to 40 bytes (two 16-byte blocks and a
+// tail) gives what the byte-by-byte pipeline gives.
 TEST_CASE("text: CleanText is the same at every position of a long text",
           "[text]") {
   for (size_t len = 1; len <= 40; ++len) {
