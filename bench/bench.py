@@ -381,17 +381,35 @@ def toml_str(s):
     return s.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def make_hugo_site(site, out_dir, dest):
-    """A Hugo site with the same articles and, per page, the links that
-    linkpage placed (taken from linkpage's output)."""
+def placed_links(site, out_dir, hugo_dir=None):
+    """The links linkpage placed, read from its output: how many, and their
+    titles. With "hugo_dir", also writes there a Hugo site with the same
+    articles and, per page, those links."""
+    with open(os.path.join(site, "site.json")) as f:
+        conf = json.load(f)
+    if hugo_dir:
+        write_hugo_layout(site, conf, hugo_dir)
+    placed = 0
+    titles = set()
+    for page in conf["pages"]:
+        links = extract_links(out_dir, page["slug"])
+        placed += len(links)
+        titles.update(l["title"] for l in links)
+        if hugo_dir:
+            write_hugo_page(site, page, links, hugo_dir)
+    if hugo_dir:
+        write_hugo_privacy(out_dir, hugo_dir)
+    return placed, titles
+
+
+def write_hugo_layout(site, conf, dest):
+    """A Hugo site's configuration, templates and assets, in "dest"."""
     discard(dest)
     os.makedirs(os.path.join(dest, "content"))
     for d in ("layouts/_default", "layouts/partials"):
         os.makedirs(os.path.join(dest, d))
     shutil.copytree(os.path.join(site, "templates", "assets"),
                     os.path.join(dest, "static", "assets"))
-    with open(os.path.join(site, "site.json")) as f:
-        conf = json.load(f)
     s, d = conf["site"], conf["page_defaults"]
     fields = {k: toml_str(str(v)) for k, v in list(s.items()) + list(d.items())}
     fields["year"] = s["copyright_year"]
@@ -408,23 +426,25 @@ def make_hugo_site(site, out_dir, dest):
     for name, text in files.items():
         with open(os.path.join(dest, name), "w") as f:
             f.write(text)
-    placed = 0
-    titles = set()
-    for page in conf["pages"]:
-        links = extract_links(out_dir, page["slug"])
-        placed += len(links)
-        titles.update(l["title"] for l in links)
-        fm = {"title": page["topic"], "topic": page["topic"], "links": links}
-        if "image" in page:
-            fm["image"] = page["image"]
-        with open(os.path.join(site, page["article"]), encoding="utf-8") as f:
-            body = f.read()
-        with open(os.path.join(dest, "content", page["slug"] + ".md"), "w",
-                  encoding="utf-8") as f:
-            f.write(json.dumps(fm, ensure_ascii=False))
-            f.write("\n\n")
-            f.write(body)
-    # The privacy page: linkpage's rendered <main> as raw HTML.
+
+
+def write_hugo_page(site, page, links, dest):
+    """A page's Markdown for Hugo: its article, with the links in front
+    matter."""
+    fm = {"title": page["topic"], "topic": page["topic"], "links": links}
+    if "image" in page:
+        fm["image"] = page["image"]
+    with open(os.path.join(site, page["article"]), encoding="utf-8") as f:
+        body = f.read()
+    with open(os.path.join(dest, "content", page["slug"] + ".md"), "w",
+              encoding="utf-8") as f:
+        f.write(json.dumps(fm, ensure_ascii=False))
+        f.write("\n\n")
+        f.write(body)
+
+
+def write_hugo_privacy(out_dir, dest):
+    """The privacy page: linkpage's rendered <main> as raw HTML."""
     with open(os.path.join(out_dir, "privacy-policy", "index.html"),
               encoding="utf-8") as f:
         text = f.read()
@@ -433,7 +453,6 @@ def make_hugo_site(site, out_dir, dest):
               encoding="utf-8") as f:
         f.write(json.dumps({"title": "Privacy Policy", "layout": "privacy"}))
         f.write("\n\n" + (m.group(0) if m else "") + "\n")
-    return placed, titles
 
 
 # --- floor -------------------------------------------------------------------
@@ -577,10 +596,14 @@ def main():
     sc["linkpage_first"]["stages"] = stage_medians(first_ever)
 
     # What the paired runs below need from a cold build's output: the
-    # floor's files and the Hugo site (the links linkpage placed).
+    # floor's files and the Hugo site (the links linkpage placed), and the
+    # placed links' titles, which the feed change below retitles.
     hugo_dir = os.path.join(work, "hugo")
-    log("making the Hugo site from the same articles and placed links")
-    placed, titles = make_hugo_site(site, lp.out, hugo_dir)
+    with_hugo = not a.no_hugo and shutil.which("hugo")
+    log("making the Hugo site from the same articles and placed links"
+        if with_hugo else "reading the links linkpage placed")
+    placed, titles = placed_links(site, lp.out,
+                                  hugo_dir if with_hugo else None)
     res["links_placed"] = placed
     pack = os.path.join(work, "floor")
     res["floor_files"] = make_floor_pack(lp.out, pack)
@@ -613,7 +636,6 @@ def main():
         return run
 
     paired = [("linkpage_cold", run_cold)]
-    with_hugo = not a.no_hugo and shutil.which("hugo")
     if with_hugo:
         paired.append(("hugo", run_hugo))
     paired += [("floor_write", run_floor([])),
