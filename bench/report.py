@@ -142,15 +142,14 @@ def table(r):
     lines.append("| ratio | value | target | |")
     lines.append("|---|---:|---:|---|")
     cold = sc["linkpage_cold"]
-    # The targets against Hugo and the floor are set at 10,000 pages; at
-    # other sizes the ratios are shown for reference.
-    ref = "" if n == 10000 else "("
+    # A target is judged only at the size the issue sets it for: Hugo and
+    # the floor at 10,000 pages, the scaling at 100,000. Elsewhere the
+    # ratio is shown for reference: its target in parentheses, no verdict.
+    def target(text, judged=n == 10000):
+        return text if judged else "(" + text + ")"
 
-    def target(text):
-        return ref + text + (")" if ref else "")
-
-    def check(ok_verdict):
-        return ok_verdict if not ref else ""
+    def check(ok_verdict, judged=n == 10000):
+        return ok_verdict if judged else ""
     if "hugo" in sc:
         v = ratio(r, "hugo", "linkpage_cold")
         lines.append("| linkpage cold pages/s / Hugo pages/s | %.1fx | %s | %s |"
@@ -168,13 +167,11 @@ def table(r):
         lines.append("| linkpage cold wall / floor (no sync) wall, for reference | %.2fx | | |"
                      % v)
     if "linkpage_cold_ref" in sc:
-        # The target is set for 100,000 pages against 10,000.
         v = ratio(r, "linkpage_cold", "linkpage_cold_ref")
-        scale_ref = "" if n == 100000 else "("
         lines.append("| linkpage cold wall %s / %s pages | %.2fx | %s | %s |"
                      % ("{:,}".format(n), "{:,}".format(SCALE_REF), v,
-                        scale_ref + "<= %gx" % TARGETS["scale"] + (")" if scale_ref else ""),
-                        "" if scale_ref else verdict(v, TARGETS["scale"])))
+                        target("<= %gx" % TARGETS["scale"], judged=n == 100000),
+                        check(verdict(v, TARGETS["scale"]), judged=n == 100000)))
     v = sc["linkpage_warm"]["wall"] / cold["wall"]
     lines.append("| warm wall / cold wall | %.2fx | < %gx | %s |"
                  % (v, TARGETS["warm_cold"], verdict(v, TARGETS["warm_cold"], strict=True)))
@@ -191,6 +188,11 @@ def table(r):
     else:
         lines.append("| linkpage peak RSS (any scenario) | %.1f MiB | (< %d MiB at 100k) | |"
                      % (peak, TARGETS["rss_100k_mib"]))
+    lines.append("")
+    lines.append("A target in parentheses is not one the issue sets at this size: the "
+                 "ratio is shown for reference, with no verdict. The feed-change ratio "
+                 "is the exception: the issue asks that the time grow with the pages "
+                 "the change concerns, and the bench judges it by this proxy.")
     lines.append("")
     if rounds:
         tags = {key: label.split(")")[0] + ")" for key, label in ROWS}
@@ -345,7 +347,8 @@ def main():
                       % (v, TARGETS["scale"], verdict(v, TARGETS["scale"])))
         w10 = results[10000]["scenarios"]["linkpage_warm"]["wall"]
         w100 = results[100000]["scenarios"]["linkpage_warm"]["wall"]
-        md.append("| linkpage warm wall 100k / 10k | %.2fx | (<= %gx) | %s |"
+        md.append("| linkpage warm wall 100k / 10k (held to the cold build's bound) "
+                  "| %.2fx | <= %gx | %s |"
                   % (w100 / w10, TARGETS["scale"], verdict(w100 / w10, TARGETS["scale"])))
         md.append("")
         if a.pages in (10000, 100000):
