@@ -1066,6 +1066,18 @@ TEST_CASE("feeds: item cap counts every item", "[feeds]") {
   CHECK(r.stats.dropped_urls == linkpage::kMaxItemsPerFeed);
   CHECK(r.stats.ignored_items == 5);
   CHECK(r.err.empty());
+  // Room is made ahead for the links of at most 4,096 items: empty items
+  // make no links, and must not make memory grow (100,000 links' worth
+  // would be 31 MB).
+  CHECK(r.links.empty());
+  CHECK(r.links.capacity() <= 4096);
+  std::string entries;
+  for (int i = 0; i < 5000; ++i) entries += "<entry></entry>";
+  Result atom = Parse("atom", "<feed xmlns=\"http://www.w3.org/2005/Atom\">" +
+                                  entries + "</feed>");
+  REQUIRE(atom.ok);
+  CHECK(atom.stats.items == 5000);
+  CHECK(atom.links.capacity() <= 4096);
 }
 
 
