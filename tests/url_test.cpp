@@ -105,6 +105,10 @@ TEST_CASE("url: ParseHttpUrl rejects bad hosts", "[url]") {
   CHECK_FALSE(IsPlaceableUrl("http://[::1]x/"));
   CHECK_FALSE(IsPlaceableUrl("http://" + std::string(64, 'a') + ".com/"));
   CHECK(IsPlaceableUrl("http://" + std::string(63, 'a') + ".com/"));
+  // The last label too, and one in the middle.
+  CHECK_FALSE(IsPlaceableUrl("http://a." + std::string(64, 'b') + "/"));
+  CHECK(IsPlaceableUrl("http://a." + std::string(63, 'b') + "/"));
+  CHECK_FALSE(IsPlaceableUrl("http://a." + std::string(64, 'b') + ".c/"));
 }
 
 TEST_CASE("url: every byte, in a path and in a host", "[url]") {
